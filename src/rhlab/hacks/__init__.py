@@ -1,0 +1,1 @@
+"""Hack detection: differential (vulnerable vs hardened), runtime evidence, static analysis."""
