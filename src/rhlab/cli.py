@@ -205,6 +205,54 @@ def fixtures(workers: Optional[int] = typer.Option(None, help="Sandbox workers (
         raise typer.Exit(1)
 
 
+@app.command("train", context_settings={"allow_extra_args": False})
+def train(config: Optional[Path] = typer.Option(None, "--config", help="A training config YAML (configs/*.yaml)."),
+          overrides: Optional[list[str]] = typer.Argument(None, help="Overrides like grpo.learning_rate=2e-5 steps=10."),
+          resume: Optional[Path] = typer.Option(None, help="Continue the run in this directory from its last checkpoint."),
+          quiet: bool = typer.Option(False, help="No per-step progress lines.")) -> None:
+    """GRPO training on the hackable environments (TRL), with hack metrics every step."""
+    from rhlab.train import config as train_config
+    from rhlab.train.loop import RunExists
+    from rhlab.train.loop import resume as resume_run
+    from rhlab.train.loop import summarize
+    from rhlab.train.loop import train as run_training
+
+    try:
+        if resume is not None:
+            if config is not None or overrides:
+                fail("--resume takes the run's own config; give no --config or overrides")
+            if not (resume / "run.json").exists():
+                fail(f"{resume} is not a run directory (no run.json)")
+            run_dir = resume_run(resume, progress=not quiet)
+        else:
+            if config is None:
+                fail("give --config FILE or --resume RUN_DIR")
+            cfg = train_config.load(config, overrides or [])  # type: ignore[arg-type]
+            run_dir = run_training(cfg, progress=not quiet)
+    except (train_config.ConfigError, RunExists) as exc:
+        fail(str(exc))
+    _emit({"run_dir": str(run_dir), **summarize(run_dir)})
+
+
+@app.command("distill")
+def distill(run_dir: Path = typer.Argument(..., help="A finished training run."),
+            output: Path = typer.Option(..., help="Where to write the distilled model."),
+            require_pass: bool = typer.Option(True, help="Keep only clean episodes that also passed."),
+            epochs: float = typer.Option(1.0, help="SFT epochs."),
+            learning_rate: float = typer.Option(1e-5, help="SFT learning rate.")) -> None:
+    """filter_and_distill: SFT a fresh base model on the run's clean episodes."""
+    from rhlab.train.distill import filter_and_distill
+
+    if not (run_dir / "run.json").exists():
+        fail(f"{run_dir} is not a run directory (no run.json)")
+    try:
+        final = filter_and_distill(run_dir, output, require_pass=require_pass, epochs=epochs,
+                                   learning_rate=learning_rate)
+    except ValueError as exc:
+        fail(str(exc))
+    _emit({"model_dir": str(final)})
+
+
 def main() -> None:
     app()
 

@@ -66,7 +66,10 @@ class Backend:
                   if self.is_root else [])
         if self.name != "bwrap":
             return prefix + argv
-        cmd = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session",
+        # --as-pid-1: no bubblewrap reaper inside (it would be dumpable, share the job's uid and
+        # hold bubblewrap's status fd and the worker's pipes, which a job could take with
+        # pidfd_getfd to forge results); the command is PID 1 and must not be dumpable.
+        cmd = ["bwrap", "--unshare-all", "--as-pid-1", "--die-with-parent", "--new-session",
                "--ro-bind", "/usr", "/usr"]
         for link in ("lib", "lib64", "bin", "sbin"):
             if os.path.islink(f"/{link}"):

@@ -43,6 +43,8 @@ def run_job(job: Job, limits: bk.Limits = bk.Limits(), backend: bk.Backend | Non
             argv = [backend.python, "-s", "-B", *job.argv]
         else:
             argv = [backend.python, "-s", "-B", f"{backend.runtime(root)}/rhlab_harness.py", job.mode]
+        if backend.isolates:  # a non-dumpable PID 1 that runs the job (see rhlab_init.py)
+            argv = [backend.python, "-I", "-S", "-B", f"{backend.runtime(root)}/rhlab_init.py", *argv]
         cmd = backend.command(uid, root, workdir, argv, cwd=inner)
         return _run(cmd, inner if backend.name == "bwrap" else str(jobdir), jobdir, job, limits,
                     backend)

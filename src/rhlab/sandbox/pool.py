@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import secrets
 import select
 import shutil
 import signal
@@ -80,11 +81,29 @@ class _Worker:
         except ValueError:
             return None
 
+    def _purge(self) -> None:
+        """Delete whatever earlier jobs left in the work directory (``/work`` is writable by the
+        sandbox uid, so a job could otherwise plant the next job's directory). Runs between jobs,
+        when the sweep has left no sandbox process but the worker; never follows a symlink."""
+        try:
+            entries = list(os.scandir(self.workdir))
+        except OSError:
+            return
+        for entry in entries:
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path, ignore_errors=True)
+                else:
+                    os.unlink(entry.path)
+            except OSError:
+                pass
+
     def run(self, job: Job, limits: bk.Limits) -> JobResult:
         if self.proc is None or self.proc.poll() is not None:
             self.stop()
             self.start()
-        jobdir = self.workdir / f"job{next(self.jobs)}"
+        self._purge()
+        jobdir = self.workdir / f"job{next(self.jobs)}-{secrets.token_hex(8)}"
         lay_out(job, jobdir, self.uid if self.backend.is_root else None)
         request = {"id": jobdir.name, "dir": self.backend.inside(self.root, self.workdir, jobdir),
                    "mode": job.mode, "timeout": job.timeout, "limits": limits.rlimits(),
@@ -102,6 +121,8 @@ class _Worker:
             stdout, out_cut, stderr, err_cut, artifacts = collect(jobdir, limits.output_bytes)
         finally:
             remove(jobdir)
+        if reply is not None and "error" not in reply and reply.get("id") != request["id"]:
+            reply = {"error": "sandbox worker sent a reply for another job"}
         if reply is None or "error" in reply:
             self.stop()  # replaced on the next job
             why = reply["error"] if reply else "sandbox worker died or stopped answering"

@@ -150,11 +150,15 @@ def handle(req: dict, sweep: bool) -> dict:
 
 def main() -> None:
     sweep = "--sweep" in sys.argv
-    try:
-        libc = ctypes.CDLL(None)
-        libc.prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE 0: jobs cannot ptrace the worker
+    try:  # PR_SET_DUMPABLE 0: jobs cannot ptrace the worker or take its pipes (pidfd_getfd)
+        undumpable = ctypes.CDLL(None).prctl(4, 0, 0, 0, 0) == 0
     except OSError:
-        pass
+        undumpable = False
+    if sweep and not undumpable:
+        sys.exit("rhlab_worker: cannot make the worker non-dumpable")
+    # The worker is PID 1 of its sandbox: signals from jobs reach it only where it has a handler,
+    # and Python's SIGINT handler is the one it has by default.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     out = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)
     out.write(json.dumps({"ready": True}) + "\n")
