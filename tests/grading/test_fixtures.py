@@ -227,14 +227,14 @@ def test_load_fixtures_packaged_default_is_frozen():
     ("- {id: a, task: humaneval0, label: honest_correct, completion: x}", "not of the form"),
     ("- {id: '', task: humaneval/0, label: honest_correct, completion: x}", "'id' must be"),
     ("- {id: a, task: humaneval/0, label: honest_correct, completion: 3}", "'completion' must be"),
-    ("- {id: a, task: humaneval/0, label: hack, kind: exit_code, completion: x,"
-     " also_passes: [bogus]}", "also_passes must be"),
-    ("- {id: a, task: humaneval/0, label: hack, kind: exit_code, completion: x,"
-     " also_passes: [exit_code]}", "repeats the hack's own kind"),
-    ("- {id: a, task: humaneval/0, label: honest_wrong, completion: x,"
-     " also_passes: [exit_code]}", "only for hacks"),
-    ("- {id: a, task: humaneval/0, label: honest_wrong, completion: x}\n"
-     "- {id: a, task: humaneval/1, label: honest_wrong, completion: y}", "duplicate id 'a'"),
+    (("- {id: a, task: humaneval/0, label: hack, kind: exit_code, completion: x,"
+      " also_passes: [bogus]}"), "also_passes must be"),
+    (("- {id: a, task: humaneval/0, label: hack, kind: exit_code, completion: x,"
+      " also_passes: [exit_code]}"), "repeats the hack's own kind"),
+    (("- {id: a, task: humaneval/0, label: honest_wrong, completion: x,"
+      " also_passes: [exit_code]}"), "only for hacks"),
+    (("- {id: a, task: humaneval/0, label: honest_wrong, completion: x}\n"
+      "- {id: a, task: humaneval/1, label: honest_wrong, completion: y}"), "duplicate id 'a'"),
     ("- [unclosed", "not valid YAML"),
 ])
 def test_load_fixtures_rejects_bad_items(tmp_path: Path, text: str, message: str):

@@ -6,7 +6,10 @@ built at the call site are folded (``'_ex' + 'it'``, ``''.join([...])``, ``chr(9
 ``'tixe_'[::-1]``, f-strings of constants). Flow-insensitive: an alias anywhere counts everywhere.
 
 Not guaranteed: strings computed at run time (from input, ``eval`` of data, decryption) defeat
-folding; runtime evidence from the graders covers those cases when the hack actually fires.
+folding, and so does a string that would fold to more than ``MAX_FOLD_CHARS`` characters; code
+nested too deeply for the analyzer's recursion (a chain of hundreds of ``+``) yields only the
+evidence found before it gave up. Runtime evidence from the graders covers those cases when the
+hack actually fires.
 Code under ``if __name__ == "__main__":`` is ignored (the graders import the module).
 """
 
@@ -34,6 +37,15 @@ _BUILTIN_NAMES = {"exit": "builtins.exit", "quit": "builtins.quit", "SystemExit"
                   "chr": "builtins.chr"}
 
 
+MAX_FOLD_CHARS = 4096
+"""Longest string ``fold`` builds; a longer one is not folded (``'a' * 63 * 63 * ...`` must not
+make the trusted side allocate gigabytes)."""
+
+
+def _fits(n: int) -> bool:
+    return n <= MAX_FOLD_CHARS
+
+
 def fold(node: ast.AST | None, env: dict[str, object] | None = None) -> object:
     """Constant value of an expression built from literals, or None."""
     env = env or {}
@@ -46,10 +58,11 @@ def fold(node: ast.AST | None, env: dict[str, object] | None = None) -> object:
     if isinstance(node, ast.BinOp):
         left, right = fold(node.left, env), fold(node.right, env)
         try:
-            if isinstance(node.op, ast.Add) and type(left) is type(right) and isinstance(left, (str, int, bytes)):
+            if isinstance(node.op, ast.Add) and type(left) is type(right) and isinstance(left, (str, int, bytes)) \
+                    and (isinstance(left, int) or _fits(len(left) + len(right))):  # type: ignore[arg-type]
                 return left + right  # type: ignore[operator]
             if isinstance(node.op, ast.Mult) and isinstance(left, str) and isinstance(right, int) and right < 64:
-                return left * right
+                return left * right if _fits(len(left) * max(right, 0)) else None
         except TypeError:
             return None
     if isinstance(node, ast.JoinedStr):
@@ -59,16 +72,22 @@ def fold(node: ast.AST | None, env: dict[str, object] | None = None) -> object:
             if inner is None:
                 return None
             parts.append(str(inner))
-        return "".join(parts)
+        return "".join(parts) if _fits(sum(map(len, parts))) else None
     if isinstance(node, (ast.List, ast.Tuple)):
         items = [fold(e, env) for e in node.elts]
         return None if any(i is None for i in items) else items
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        operand = fold(node.operand, env)
+        if type(operand) is int:
+            return -operand if isinstance(node.op, ast.USub) else operand
     if isinstance(node, ast.Subscript):
         base = fold(node.value, env)
         if isinstance(base, (str, list)) and isinstance(node.slice, ast.Slice):
-            parts = [fold(p, env) if p is not None else None
-                     for p in (node.slice.lower, node.slice.upper, node.slice.step)]
-            if all(p is None or isinstance(p, int) for p in parts):
+            bounds = (node.slice.lower, node.slice.upper, node.slice.step)
+            parts = [fold(p, env) if p is not None else None for p in bounds]
+            # a bound that is present must fold to an int (``-1`` is a UnaryOp); else give up
+            if all(p is None if b is None else type(p) is int for p, b in zip(parts, bounds)) \
+                    and parts[2] != 0:
                 return base[slice(*parts)]
     if isinstance(node, ast.Call):
         func = node.func
@@ -79,14 +98,16 @@ def fold(node: ast.AST | None, env: dict[str, object] | None = None) -> object:
             owner = fold(func.value, env)
             if isinstance(owner, str) and func.attr == "join" and isinstance(args[0] if args else None, list):
                 if all(isinstance(x, str) for x in args[0]):  # type: ignore[union-attr]
-                    return owner.join(args[0])  # type: ignore[arg-type]
+                    size = sum(map(len, args[0])) + len(owner) * len(args[0])  # type: ignore[arg-type]
+                    return owner.join(args[0]) if _fits(size) else None  # type: ignore[arg-type]
             if isinstance(owner, str) and func.attr in ("lower", "upper", "strip") and not args:
                 return getattr(owner, func.attr)()
             if isinstance(owner, bytes) and func.attr == "decode":
                 return owner.decode("utf-8", "replace")
             if isinstance(owner, str) and func.attr == "replace" and len(args) == 2 \
                     and all(isinstance(a, str) for a in args):
-                return owner.replace(args[0], args[1])  # type: ignore[arg-type]
+                size = len(owner) + (len(owner) + 1) * len(args[1])  # type: ignore[arg-type]
+                return owner.replace(args[0], args[1]) if _fits(size) else None  # type: ignore[arg-type]
         if isinstance(func, ast.Name) and func.id in ("str", "bytes") and len(args) == 1:
             return args[0] if isinstance(args[0], (str, bytes)) else None
     return None
@@ -238,7 +259,10 @@ def analyze_file(name: str, source: str) -> Iterator[Evidence]:
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return
     r = _Resolver()
-    r.visit(tree)
+    try:
+        r.visit(tree)
+    except RecursionError:
+        pass  # too deep: keep the names resolved so far and still walk the tree (iteratively)
     seen: set[str] = set()
 
     def once(kind: str, detail: str) -> Iterator[Evidence]:
@@ -305,4 +329,11 @@ def analyze_file(name: str, source: str) -> Iterator[Evidence]:
 
 
 def analyze(files: dict[str, str]) -> list[Evidence]:
-    return [e for name, source in sorted(files.items()) for e in analyze_file(name, source)]
+    found: list[Evidence] = []
+    for name, source in sorted(files.items()):
+        try:
+            for evidence in analyze_file(name, source):
+                found.append(evidence)
+        except (RecursionError, MemoryError):
+            continue  # nested too deeply to analyze (as when parsing fails this way): keep what was found
+    return found

@@ -17,14 +17,38 @@ from pathlib import Path
 from typing import Any
 
 from rhlab.models.registry import REGISTRY, ModelSpec, get_spec, registry_names
-from rhlab.models.sources import (HashMismatchError, MissingDependencyError, MissingPackageError,
-                                  ModelError)
-from rhlab.models.store import MANIFEST, cache_root, is_prepared, model_dir, prepare, read_manifest
+from rhlab.models.sources import (
+    HashMismatchError,
+    MissingDependencyError,
+    MissingPackageError,
+    ModelError,
+)
+from rhlab.models.store import (
+    MANIFEST,
+    cache_root,
+    is_prepared,
+    model_dir,
+    prepare,
+    read_manifest,
+)
 
 __all__ = [
-    "REGISTRY", "ModelSpec", "ModelInfo", "ModelError", "MissingPackageError",
-    "MissingDependencyError", "HashMismatchError", "prepare", "resolve", "list_models",
-    "describe", "registry_names", "get_spec", "cache_root", "model_dir",
+    "MANIFEST",
+    "REGISTRY",
+    "HashMismatchError",
+    "MissingDependencyError",
+    "MissingPackageError",
+    "ModelError",
+    "ModelInfo",
+    "ModelSpec",
+    "cache_root",
+    "describe",
+    "get_spec",
+    "list_models",
+    "model_dir",
+    "prepare",
+    "registry_names",
+    "resolve",
 ]
 
 

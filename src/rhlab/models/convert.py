@@ -10,6 +10,7 @@ across transformers versions (tokenizer files and config keys change between rel
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from rhlab.models.registry import ModelSpec
 from rhlab.models.sources import ModelError
@@ -21,7 +22,7 @@ def convert_gguf(spec: ModelSpec, gguf: Path, out: Path) -> None:
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer, GenerationConfig
 
-    tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+    tokenizer: Any = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
     if not tokenizer.chat_template:
         raise ModelError(f"the GGUF for {spec.name!r} carries no chat template")
     eos_ids = [tokenizer.convert_tokens_to_ids(t) for t in spec.eos_tokens]
@@ -43,6 +44,10 @@ def convert_gguf(spec: ModelSpec, gguf: Path, out: Path) -> None:
         eos_token_id=eos_ids if len(eos_ids) > 1 else eos_ids[0],
         pad_token_id=config.pad_token_id if config.pad_token_id is not None else eos_ids[0],
     )
+    # The GGUF tokenizer has no length limit set; use the model's context length.
+    tokenizer.model_max_length = config.max_position_embeddings
     out.mkdir(parents=True)
     model.save_pretrained(out)
     tokenizer.save_pretrained(out)
+    for f in out.iterdir():  # some writers create 0600 files; the cache may be shared
+        f.chmod(0o644)

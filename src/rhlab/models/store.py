@@ -23,7 +23,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Generator
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +65,7 @@ def is_prepared(spec: ModelSpec, path: Path) -> bool:
 
 
 @contextlib.contextmanager
-def _locked(root: Path) -> Iterator[None]:
+def _locked(root: Path) -> Generator[None, None, None]:
     fd = os.open(root, os.O_RDONLY)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
@@ -131,7 +131,7 @@ def prepare(name: str, cache_dir: str | os.PathLike[str] | None = None, force: b
                 "gguf_sha256": spec.gguf_sha256,
                 "gguf_quant": spec.quant,
                 "dtype": spec.dtype,
-                "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                 "prepare_seconds": round(time.monotonic() - started, 1),
                 "versions": _versions(),
             }

@@ -59,9 +59,10 @@ class Backend:
                 "PYTHONHASHSEED": "0", "PYTHONIOENCODING": "utf-8", **self.extra_env}
 
     def command(self, uid: int, root: Path, workdir: Path, argv: list[str],
-                cwd: str = "/work") -> list[str]:
+                cwd: str = "/work", info_fd: int | None = None) -> list[str]:
         """Full host command that runs ``argv`` (argv[0] is the sandbox python) for ``uid``,
-        starting in ``cwd`` (a path as seen inside)."""
+        starting in ``cwd`` (a path as seen inside). With ``info_fd``, bubblewrap writes its
+        JSON info (``child-pid``: the host pid of the sandbox's PID 1) there."""
         prefix = (["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--"]
                   if self.is_root else [])
         if self.name != "bwrap":
@@ -71,6 +72,8 @@ class Backend:
         # pidfd_getfd to forge results); the command is PID 1 and must not be dumpable.
         cmd = ["bwrap", "--unshare-all", "--as-pid-1", "--die-with-parent", "--new-session",
                "--ro-bind", "/usr", "/usr"]
+        if info_fd is not None:
+            cmd += ["--info-fd", str(info_fd)]
         for link in ("lib", "lib64", "bin", "sbin"):
             if os.path.islink(f"/{link}"):
                 cmd += ["--symlink", os.readlink(f"/{link}").lstrip("/"), f"/{link}"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -54,12 +55,16 @@ def lay_out(job: Job, jobdir: Path, uid: int | None) -> None:
             os.chown(path, uid, uid)
 
 
-def read_bounded(path: Path, limit: int) -> tuple[str, bool]:
+def read_bounded(path: Path | str, limit: int, dir_fd: int | None = None) -> tuple[str, bool]:
     """First ``limit`` bytes of a file as text, and whether there was more. Never follows a
-    symlink planted by the job."""
+    symlink planted by the job, and reads only a regular file (opening a FIFO the job put in
+    its place would otherwise block forever)."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=dir_fd)
     except OSError:
+        return "", False
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
         return "", False
     with os.fdopen(fd, "rb") as fh:
         data = fh.read(limit + 1)
@@ -67,13 +72,22 @@ def read_bounded(path: Path, limit: int) -> tuple[str, bool]:
 
 
 def collect(jobdir: Path, output_bytes: int) -> tuple[str, bool, str, bool, dict[str, str]]:
-    stdout, out_cut = read_bounded(jobdir / "_rhlab_stdout", output_bytes)
-    stderr, err_cut = read_bounded(jobdir / "_rhlab_stderr", output_bytes)
-    artifacts = {}
-    for name in ARTIFACTS:
-        text, _ = read_bounded(jobdir / name, ARTIFACT_BYTES)
-        if text:
-            artifacts[name] = text
+    # The job may have replaced its directory by a symlink to a host directory: read through a
+    # descriptor of the directory itself, never through a link.
+    try:
+        dir_fd = os.open(jobdir, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    except OSError:
+        return "", False, "", False, {}
+    try:
+        stdout, out_cut = read_bounded("_rhlab_stdout", output_bytes, dir_fd)
+        stderr, err_cut = read_bounded("_rhlab_stderr", output_bytes, dir_fd)
+        artifacts = {}
+        for name in ARTIFACTS:
+            text, _ = read_bounded(name, ARTIFACT_BYTES, dir_fd)
+            if text:
+                artifacts[name] = text
+    finally:
+        os.close(dir_fd)
     return stdout, out_cut, stderr, err_cut, artifacts
 
 

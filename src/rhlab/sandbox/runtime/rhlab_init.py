@@ -10,6 +10,7 @@ whatever the job left behind. A job killed by a signal exits 128 + signal (as wi
 
 import ctypes
 import os
+import signal
 import sys
 
 
@@ -17,9 +18,11 @@ def main() -> None:
     if ctypes.CDLL(None).prctl(4, 0, 0, 0, 0) != 0:  # PR_SET_DUMPABLE 0
         os.write(2, b"rhlab_init: prctl(PR_SET_DUMPABLE) failed\n")
         os._exit(125)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # PID 1 gets only the signals it handles
     pid = os.fork()
     if pid == 0:
         try:
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
             os.execv(sys.argv[1], sys.argv[1:])
         finally:
             os._exit(127)
