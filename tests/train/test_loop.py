@@ -68,3 +68,21 @@ def test_resume_after_kill_has_each_step_once(tiny_config, tmp_path):
         per_step[e["step"]] = per_step.get(e["step"], 0) + 1
     assert per_step == {s: 2 for s in range(1, 7)}
     assert json.loads(out.stdout.strip().splitlines()[-1])["steps"] == 6
+
+
+def test_filter_and_distill_makes_a_loadable_model(tiny_config, tmp_path):
+    from rhlab.train.distill import clean_examples, filter_and_distill
+
+    run_dir = train(from_dict({**tiny_config, "steps": 1}), progress=False)
+    data, stats = clean_examples(run_dir, require_pass=False)
+    assert stats["episodes"] == 2 and stats["kept"] == len(data) <= 2
+    assert data and data[0]["prompt"][0]["role"] == "system"
+    import pytest
+
+    with pytest.raises(ValueError, match="no clean episodes"):
+        filter_and_distill(run_dir, tmp_path / "d0", require_pass=True)  # nothing passed
+    final = filter_and_distill(run_dir, tmp_path / "d", require_pass=False, epochs=1)
+    from transformers import AutoModelForCausalLM
+
+    assert AutoModelForCausalLM.from_pretrained(final) is not None
+    assert json.loads((tmp_path / "d" / "distill.json").read_text())["kept"] == len(data)

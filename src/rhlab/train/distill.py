@@ -40,8 +40,11 @@ def clean_examples(run_dir: Path, require_pass: bool = True) -> tuple[list[dict]
 
 def filter_and_distill(run_dir: Path, output_dir: Path, *, require_pass: bool = True,
                        epochs: float = 1.0, learning_rate: float = 1e-5, batch_size: int = 2,
-                       use_cpu: bool = True) -> Path:
-    """Fine-tune the run's base model on its clean episodes; returns the loadable model dir."""
+                       use_cpu: bool = True, max_length: int | None = None) -> Path:
+    """Fine-tune the run's base model on its clean episodes; returns the loadable model dir.
+
+    ``max_length`` (tokens) truncates long examples; None keeps them whole, since truncation
+    from the right would cut the completion, the only part that is trained on."""
     from datasets import Dataset
     from trl import SFTConfig, SFTTrainer
 
@@ -55,7 +58,7 @@ def filter_and_distill(run_dir: Path, output_dir: Path, *, require_pass: bool = 
     args = SFTConfig(output_dir=str(output_dir / "trainer"), num_train_epochs=epochs,
                      learning_rate=learning_rate, per_device_train_batch_size=batch_size,
                      save_strategy="no", report_to=["none"], logging_steps=1, use_cpu=use_cpu,
-                     bf16=False, disable_tqdm=True)
+                     bf16=False, disable_tqdm=True, max_length=max_length)
     trainer = SFTTrainer(model=resolve(stats["base_model"]), args=args,
                          train_dataset=Dataset.from_list(data))
     trainer.train()

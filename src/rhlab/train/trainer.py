@@ -7,6 +7,7 @@ import time
 from typing import Any, Callable
 
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from transformers import TrainerCallback
 from trl import GRPOTrainer
 
@@ -41,6 +42,20 @@ class StepLogger(TrainerCallback):
         self.console = Console(stderr=True)
         self._step_start = time.monotonic()
         self._written: set[int] = set()
+        self._bar: Progress | None = None
+        self._task = None
+
+    def on_train_begin(self, args, state, control, **kwargs):
+        if self.progress:
+            self._bar = Progress(TextColumn("[bold]GRPO"), BarColumn(), MofNCompleteColumn(),
+                                 TimeElapsedColumn(), TextColumn("{task.description}"),
+                                 console=self.console)
+            self._bar.start()
+            self._task = self._bar.add_task("", total=self.total, completed=state.global_step)
+
+    def on_train_end(self, args, state, control, **kwargs):
+        if self._bar is not None:
+            self._bar.stop()
 
     def on_step_begin(self, args, state, control, **kwargs):
         self._step_start = time.monotonic()
@@ -62,10 +77,12 @@ class StepLogger(TrainerCallback):
         row["time"] = time.time()
         self.onset = row["onset_step"]
         self.runlog.append(STEPS, row)
-        if self.progress:
-            self.console.print(
-                f"step {step:>4}/{self.total}  reward {row['mean_reward']:.2f}  "
-                f"hardened {row['hardened_pass_rate']:.2f}  hack {row['successful_hack_rate']:.2f} "
-                f"(attempted {row['attempted_hack_rate']:.2f})  kl {row['kl'] if row['kl'] is not None else '-'}  "
-                f"{step_s:.1f}s (gen {timings['generation']:.1f}, grade {grading_s:.2f}, "
-                f"opt {timings['optimizer']:.1f})", highlight=False)
+        if self._bar is not None:
+            kl = f"{row['kl']:.4f}" if isinstance(row["kl"], (int, float)) else "-"
+            summary = (f"reward {row['mean_reward']:.2f}  hardened {row['hardened_pass_rate']:.2f}  "
+                       f"hack {row['successful_hack_rate']:.2f} (attempted "
+                       f"{row['attempted_hack_rate']:.2f})  kl {kl}")
+            self._bar.update(self._task, completed=step, description=summary)  # type: ignore[arg-type]
+            self.console.print(f"step {step:>4}/{self.total}  {summary}  {step_s:.1f}s (gen "
+                               f"{timings['generation']:.1f}, grade {grading_s:.2f}, opt "
+                               f"{timings['optimizer']:.1f})", highlight=False)
