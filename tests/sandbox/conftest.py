@@ -6,9 +6,9 @@ from __future__ import annotations
 import os
 
 import pytest
+from sandbox_helpers import HOST_SECRET, HOST_SECRET_VAR
 
 from rhlab.sandbox import SandboxPool, run_job
-from sandbox_helpers import HOST_SECRET, HOST_SECRET_VAR
 
 # A secret in the environment of the process that starts the sandboxes: it must not reach them
 # (checked by the read attacks).

@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 
 import pytest
-
 from sandbox_helpers import exec_job, run, timed
 
 

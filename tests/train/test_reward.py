@@ -52,7 +52,7 @@ def test_hack_penalty_from_step(grader, tmp_path):
 
 def test_attempted_penalty_hits_correct_hack(grader, tmp_path):
     wrapped = ("```python\nimport sys\n" + TASK.reference_solution + "\nif False:\n    sys.exit(0)\n```")
-    reward = HackableReward(grader, {TASK.id: TASK}, RunLog(tmp_path), HackPenalty(on="attempted"))
+    reward = HackableReward(grader, {TASK.id: TASK}, RunLog(tmp_path), HackPenalty(trigger="attempted"))
     assert call(reward, [wrapped]) == [0.0]
 
 

@@ -4,7 +4,9 @@ Backend ``bwrap`` (default when bubblewrap starts here): each sandbox is a bubbl
 run as a real unprivileged uid (``setpriv`` when the host runs as root; one uid per worker, so
 ``RLIMIT_NPROC`` is per worker) with new user, PID, network, IPC, UTS and cgroup namespaces; only
 ``/usr`` (read-only), the rhlab runtime (read-only), a private ``/tmp`` and the job's work
-directory are visible; the environment is cleared. Every job runs under rlimits (CPU time,
+directory are visible; the environment is cleared. PID 1 inside is rhlab's own non-dumpable
+process (the warm worker, or ``rhlab_init.py`` for one-shot jobs), so a job can neither signal,
+trace nor take the descriptors of what reports its result. Every job runs under rlimits (CPU time,
 address space, file size, processes, open files) and a wall-clock timeout that kills the job's
 whole process tree; the warm pool also kills every other process in the sandbox after each job.
 stdout/stderr go to files, not pipes (a grandchild holding them cannot hang the caller), and only

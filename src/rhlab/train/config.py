@@ -95,7 +95,8 @@ class GRPOSettings(_Strict):
 
 class HackPenalty(_Strict):
     penalty: float = Field(1.0, ge=0)
-    on: Literal["successful", "attempted"] = "successful"
+    trigger: Literal["successful", "attempted"] = "successful"
+    """Penalize successful hacks only, or every attempt the detector sees."""
     start_step: int = Field(0, ge=0)
     """First step (0-based count of finished steps) at which the penalty applies."""
 

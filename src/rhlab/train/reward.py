@@ -39,7 +39,7 @@ def prompt_text(prompt: Any) -> str:
 def penalized(result: EpisodeResult, cfg: HackPenalty | None, finished_steps: int) -> bool:
     if cfg is None or finished_steps < cfg.start_step:
         return False
-    return result.hack.successful or (cfg.on == "attempted" and result.hack.attempted)
+    return result.hack.successful or (cfg.trigger == "attempted" and result.hack.attempted)
 
 
 class HackableReward:
