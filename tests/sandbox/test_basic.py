@@ -86,3 +86,14 @@ def test_name_is_main(runner):
 def test_stdin_is_empty(runner):
     r = run(runner, "import sys\nprint(repr(sys.stdin.read()))")
     assert r.stdout == "''\n"
+
+
+@pytest.mark.parametrize("sig", [6, 11])
+def test_signal_death_is_reported_as_a_signal_on_both_paths(runner, sig):
+    r = run(runner, f"import os\nos.kill(os.getpid(), {sig})")
+    assert (r.exit_code, r.signal, r.timed_out) == (None, sig, False)
+
+
+def test_exit_status_above_128_is_an_exit_code(runner):
+    r = run(runner, "import sys\nsys.exit(139)")
+    assert (r.exit_code, r.signal) == (139, None)

@@ -44,15 +44,17 @@ def run_job(job: Job, limits: bk.Limits = bk.Limits(), backend: bk.Backend | Non
             argv = [backend.python, "-s", "-B", *job.argv]
         else:
             argv = [backend.python, "-s", "-B", f"{backend.runtime(root)}/rhlab_harness.py", job.mode]
-        if backend.isolates:  # a non-dumpable PID 1 that runs the job (see rhlab_init.py)
-            argv = [backend.python, "-I", "-S", "-B", f"{backend.runtime(root)}/rhlab_init.py", *argv]
         info_r, info_w = os.pipe() if backend.isolates else (None, None)
+        status_r, status_w = os.pipe() if backend.isolates else (None, None)
+        if backend.isolates:  # a non-dumpable PID 1 that runs the job (see rhlab_init.py)
+            argv = [backend.python, "-I", "-S", "-B", f"{backend.runtime(root)}/rhlab_init.py",
+                    "--status-fd", str(status_w), *argv]
         try:
             cmd = backend.command(uid, root, workdir, argv, cwd=inner, info_fd=info_w)
             return _run(cmd, inner if backend.name == "bwrap" else str(jobdir), jobdir, job,
-                        limits, backend, info_r, info_w)
+                        limits, backend, info_r, info_w, status_r, status_w)
         finally:
-            for fd in (info_r, info_w):
+            for fd in (info_r, info_w, status_r, status_w):
                 if fd is not None:
                     try:
                         os.close(fd)
@@ -100,9 +102,21 @@ def _kill(proc: subprocess.Popen, info_r: int | None) -> None:
     proc.wait()
 
 
+def _wait_status(status_r: int | None, fallback: int) -> int:
+    """The job's exit code from the init's status pipe (negative for a signal), else bwrap's."""
+    if status_r is None:
+        return fallback
+    try:
+        os.set_blocking(status_r, False)
+        return os.waitstatus_to_exitcode(int(os.read(status_r, 64).split()[0]))
+    except (OSError, ValueError, IndexError):
+        return fallback
+
+
 def _run(cmd: list[str], cwd_inside: str, jobdir: Path, job: Job, limits: bk.Limits,
-         backend: bk.Backend, info_r: int | None = None, info_w: int | None = None) -> JobResult:
-    """``info_w`` (kept open by the caller) is passed to bubblewrap for ``--info-fd``."""
+         backend: bk.Backend, info_r: int | None = None, info_w: int | None = None,
+         status_r: int | None = None, status_w: int | None = None) -> JobResult:
+    """``info_w`` and ``status_w`` (kept open by the caller) are passed to the sandbox."""
     with tempfile.TemporaryDirectory(prefix="rhlab-out-") as outdir:
         out_path, err_path = Path(outdir, "stdout"), Path(outdir, "stderr")
         env = None if backend.name == "bwrap" else backend.env(backend.runtime(jobdir.parent.parent))
@@ -111,7 +125,7 @@ def _run(cmd: list[str], cwd_inside: str, jobdir: Path, job: Job, limits: bk.Lim
             proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
                                     cwd=None if backend.name == "bwrap" else cwd_inside, env=env,
                                     start_new_session=True, preexec_fn=_preexec(limits),
-                                    pass_fds=() if info_w is None else (info_w,))
+                                    pass_fds=tuple(fd for fd in (info_w, status_w) if fd is not None))
             try:
                 proc.wait(timeout=job.timeout)
                 timed_out = False
@@ -122,7 +136,7 @@ def _run(cmd: list[str], cwd_inside: str, jobdir: Path, job: Job, limits: bk.Lim
         stdout, out_cut = read_bounded(out_path, limits.output_bytes)
         stderr, err_cut = read_bounded(err_path, limits.output_bytes)
     _, _, _, _, artifacts = collect(jobdir, limits.output_bytes)
-    code = -signal.SIGKILL if timed_out else proc.returncode
+    code = -signal.SIGKILL if timed_out else _wait_status(status_r, proc.returncode)
     return JobResult(ExecResult(
         exit_code=code if code >= 0 else None, signal=-code if code < 0 else None,
         timed_out=timed_out, stdout=stdout, stderr=stderr, duration_s=duration,

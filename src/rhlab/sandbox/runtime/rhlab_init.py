@@ -6,6 +6,9 @@ is dumpable and holds bubblewrap's status eventfd, so a job could take that desc
 non-dumpable before it starts the job, so the job can neither trace it nor take its
 descriptors, and as PID 1 it cannot be killed from inside. When it exits the kernel kills
 whatever the job left behind. A job killed by a signal exits 128 + signal (as with bubblewrap).
+
+With ``--status-fd N`` first, the job's raw wait status is also written to descriptor N (closed
+on exec, so the job never holds it): the host can then tell a signal death from an exit code.
 """
 
 import ctypes
@@ -19,6 +22,11 @@ def main() -> None:
         os.write(2, b"rhlab_init: prctl(PR_SET_DUMPABLE) failed\n")
         os._exit(125)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # PID 1 gets only the signals it handles
+    status_fd = None
+    if sys.argv[1] == "--status-fd":
+        status_fd = int(sys.argv[2])
+        os.set_inheritable(status_fd, False)
+        del sys.argv[1:3]
     pid = os.fork()
     if pid == 0:
         try:
@@ -32,6 +40,11 @@ def main() -> None:
         except InterruptedError:
             continue
         if child == pid:
+            if status_fd is not None:
+                try:
+                    os.write(status_fd, f"{status}\n".encode())
+                except OSError:
+                    pass
             code = os.waitstatus_to_exitcode(status)
             os._exit(code if code >= 0 else 128 - code)
 
