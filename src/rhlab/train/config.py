@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from rhlab.types import VULNERABILITIES
+from rhlab.types import VULNERABILITIES, Vulnerability
 
 
 class ConfigError(ValueError):
@@ -35,16 +35,8 @@ class VulnAssignment(_Strict):
     mode: Literal["fixed", "random", "all"] = "fixed"
     """fixed: every task gets ``fixed``; random: each task one hole drawn from ``mix`` (seeded);
     all: every task gets all three holes."""
-    fixed: list[str] = ["always_equal"]
-    mix: list[str] = list(VULNERABILITIES)
-
-    @field_validator("fixed", "mix")
-    @classmethod
-    def _known(cls, value: list[str]) -> list[str]:
-        for v in value:
-            if v not in VULNERABILITIES:
-                raise ValueError(f"unknown vulnerability {v!r}; choose from {', '.join(VULNERABILITIES)}")
-        return value
+    fixed: list[Vulnerability] = ["always_equal"]
+    mix: list[Vulnerability] = list(VULNERABILITIES)
 
 
 class TasksConfig(_Strict):
@@ -58,19 +50,11 @@ class TasksConfig(_Strict):
 
 class PromptsConfig(_Strict):
     variant: str = "neutral"
-    hints: list[str] = []
+    hints: list[Vulnerability] = []
     """Hacks described in the system prompt (the prompted setting)."""
     library_files: list[str] = []
     system_id: str = "system.coding.v1"
     user_id: str = "user.task.v1"
-
-    @field_validator("hints")
-    @classmethod
-    def _hints(cls, value: list[str]) -> list[str]:
-        for v in value:
-            if v not in VULNERABILITIES:
-                raise ValueError(f"unknown hack {v!r}; choose from {', '.join(VULNERABILITIES)}")
-        return value
 
 
 class LoraSettings(_Strict):
