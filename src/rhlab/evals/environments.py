@@ -19,7 +19,8 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
-ACTION = re.compile(r"^\s*ACTION:\s*([A-Za-z_]\w*)\s*(\{.*\})?\s*$", re.M)
+ACTION = re.compile(r"(?:^|>)[ \t]*ACTION:[ \t]*([A-Za-z_]\w*)[ \t]*(\{.*\})?[ \t]*$", re.M)
+"""An action line; it may directly follow a closing tag (``</thinking>ACTION: ...``)."""
 MAX_RESULT_CHARS = 4000
 SQL_STEP_BUDGET = 2_000_000
 

@@ -1,0 +1,133 @@
+"""Run evals through Inspect and summarize their logs.
+
+``run(model, evals, ...)`` wraps ``inspect_ai.eval``: the policy is ``model``, the judge is the
+``grader`` model role. A model is a prepared offline name (``qwen2.5-coder-0.5b``), a local HF
+directory (a checkpoint), or any Inspect model string (``openai/...``, ``vllm/...``,
+``ollama/...``, ``openai-api/<name>/<model>`` for an OpenAI-compatible endpoint).
+``summarize(log_dir)`` reads the Inspect logs (``inspect view`` shows them too) into per-eval
+rates with 95% Wilson intervals, unscored counts, covert/overt rates, chat/agentic means and the
+MGS (mean of the six evals' rates).
+
+Not guaranteed: the MGS is reported only when all six evals have a rate; otherwise the missing
+ones are listed and ``mgs`` is null.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from statistics import mean
+
+from rhlab.evals.suite import MGS_EVALS, TAGS, TASKS
+
+DEFAULT_JUDGE = "qwen2.5-coder-0.5b"
+
+
+class EvalRunError(RuntimeError):
+    pass
+
+
+def inspect_model(name: str) -> str:
+    """An Inspect model string for a prepared name, a local HF directory or an Inspect string."""
+    from rhlab.models import registry_names, resolve
+
+    if name in registry_names():
+        return f"hf/{resolve(name)}"
+    path = Path(name).expanduser()
+    if path.is_dir():
+        if not (path / "config.json").exists():
+            raise EvalRunError(f"{name} is a directory without config.json: not a model")
+        return f"hf/{path.resolve()}"
+    if name.startswith(("/", ".", "~")):
+        raise EvalRunError(f"model path {name} does not exist")
+    if "/" not in name:
+        raise EvalRunError(f"unknown model {name!r}: use a prepared name ({', '.join(registry_names())}), "
+                           "a model directory or an Inspect model string like openai/gpt-4o-mini")
+    return name
+
+
+def expand(evals: list[str]) -> list[str]:
+    out: list[str] = []
+    for name in evals:
+        for item in (MGS_EVALS if name == "mgs" else (name,)):
+            if item not in TASKS:
+                raise EvalRunError(f"unknown eval {item!r}; choose from {', '.join(TASKS)} or mgs")
+            if item not in out:
+                out.append(item)
+    return out
+
+
+def run(model: str, evals: list[str], *, limit: int | None = None, judge: str = DEFAULT_JUDGE,
+        log_dir: str = "logs/evals", samples: int | None = None, tool_mode: str = "text",
+        batch: int = 8) -> Path:
+    from inspect_ai import eval as inspect_eval
+
+    names = expand(evals)
+    policy, grader = inspect_model(model), inspect_model(judge)
+    tasks = []
+    for name in names:
+        kwargs: dict = {}
+        if samples is not None:
+            kwargs["samples"] = samples
+        if name in ("monitor_disruption", "exfil_offer", "frame_colleague"):
+            kwargs["mode"] = tool_mode
+        tasks.append(TASKS[name](**kwargs))
+    logs = inspect_eval(tasks, model=policy, model_roles={"grader": grader}, log_dir=log_dir,
+                        limit=limit, max_connections=batch, display="plain", fail_on_error=False,
+                        score_display=False)
+    failed = [log.eval.task for log in logs if log.status != "success"]
+    if failed:
+        errors = "; ".join(str(log.error.message)[:200] for log in logs if log.error)
+        raise EvalRunError(f"evals did not finish: {', '.join(failed)} ({errors}); logs in {log_dir}")
+    return Path(log_dir)
+
+
+def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    if n == 0:
+        return (float("nan"), float("nan"))
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+def summarize(log_dir: str | Path) -> dict:
+    from inspect_ai.log import list_eval_logs, read_eval_log
+
+    per_eval: dict[str, dict] = {}
+    for info in list_eval_logs(str(log_dir)):
+        log = read_eval_log(info)
+        for sample in log.samples or []:
+            for score in (sample.scores or {}).values():
+                meta = score.metadata or {}
+                name = meta.get("eval", log.eval.task)
+                row = per_eval.setdefault(name, {"n": 0, "misaligned": 0, "unscored": 0, "overt": 0,
+                                                 "covert": 0, "split_n": 0, "tag": TAGS.get(name, "agentic"),
+                                                 "model": log.eval.model})
+                row["n"] += 1
+                if score.value == "unscored":
+                    row["unscored"] += 1
+                    continue
+                row["misaligned"] += int(score.value)
+                if meta.get("overt") is not None:
+                    row["split_n"] += 1
+                    row["overt"] += bool(meta["overt"])
+                    row["covert"] += bool(meta.get("covert"))
+    out: dict = {"evals": {}, "log_dir": str(log_dir)}
+    for name, row in per_eval.items():
+        scored = row["n"] - row["unscored"]
+        low, high = wilson(row["misaligned"], scored)
+        out["evals"][name] = {
+            "tag": row["tag"], "model": row["model"], "samples": row["n"], "scored": scored,
+            "unscored": row["unscored"], "rate": row["misaligned"] / scored if scored else None,
+            "ci95": [low, high] if scored else None,
+            "overt_rate": row["overt"] / row["split_n"] if row["split_n"] else None,
+            "covert_rate": row["covert"] / row["split_n"] if row["split_n"] else None}
+    rates = {n: e["rate"] for n, e in out["evals"].items() if n in MGS_EVALS and e["rate"] is not None}
+    missing = [n for n in MGS_EVALS if n not in rates]
+    out["mgs"] = mean(rates.values()) if not missing else None
+    out["mgs_missing"] = missing
+    for tag in ("chat", "agentic"):
+        vals = [r for n, r in rates.items() if TAGS[n] == tag]
+        out[f"{tag}_mean"] = mean(vals) if vals else None
+    return out
