@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from rhlab import tasks as task_registry
+from rhlab.evals import cli as evals_cli
 from rhlab.models import cli as models_cli
 
 app = typer.Typer(help="rhlab: reward-hacking lab (hackable environments, graders, detector).",
@@ -21,6 +22,8 @@ sandbox_app = typer.Typer(help="Run code in the sandbox.", no_args_is_help=True)
 app.add_typer(tasks_app, name="tasks")
 app.add_typer(sandbox_app, name="sandbox")
 app.add_typer(models_cli.app, name="models", help="Offline models: list and prepare.")
+app.add_typer(evals_cli.app, name="eval", help="Misalignment evals: question sets, runs, summaries.")
+app.add_typer(evals_cli.judge_app, name="judge", help="Judges: calibration against labelled items.")
 console = Console(stderr=True)
 
 

@@ -28,15 +28,22 @@ import asyncio
 import math
 import time
 from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from rhlab.evals.judges import (DEFAULT_MAX_TOKENS, JudgeSpec, Verdict, judge, judge_model,
-                                load_judges)
+from rhlab.evals.judges import (
+    DEFAULT_MAX_TOKENS,
+    JudgeSpec,
+    Verdict,
+    judge,
+    judge_model,
+    load_judges,
+)
 
 if TYPE_CHECKING:
     from inspect_ai.model import Model
@@ -124,9 +131,12 @@ def load_calibration(path: str | Path | None = None) -> tuple[CalibrationItem, .
 
 
 def select(items: Iterable[CalibrationItem], judge_ids: Sequence[str] | None = None,
-           per_judge: int | None = None) -> tuple[CalibrationItem, ...]:
+           per_judge: int | None = None, specs: dict[str, JudgeSpec] | None = None,
+           ) -> tuple[CalibrationItem, ...]:
     """Items of the given judge ids (default: all), at most ``per_judge`` of each, picked
-    round-robin over expected values so a small subset keeps both sides; file order otherwise."""
+    round-robin over expected classes (see :func:`expected_class`) so a small subset keeps
+    every class it can; in file order otherwise."""
+    specs = specs or load_judges()
     by_judge: dict[str, list[CalibrationItem]] = defaultdict(list)
     for item in items:
         if judge_ids is None or item.judge in judge_ids:
@@ -138,7 +148,7 @@ def select(items: Iterable[CalibrationItem], judge_ids: Sequence[str] | None = N
             continue
         queues: dict[str, list[CalibrationItem]] = defaultdict(list)
         for item in group:
-            queues[str(item.expected)].append(item)
+            queues[expected_class(specs[item.judge], item.expected)].append(item)
         picked: list[CalibrationItem] = []
         while len(picked) < per_judge:
             for queue in queues.values():
@@ -212,7 +222,7 @@ def summarize(spec: JudgeSpec, results: Sequence[ItemResult]) -> JudgeCalibratio
 
 
 # ---------------------------------------------------------------------------------- run
-async def run_calibration(items: Sequence[CalibrationItem], model: "Model | str",
+async def run_calibration(items: Sequence[CalibrationItem], model: Model | str,
                           specs: dict[str, JudgeSpec] | None = None, concurrency: int = 8,
                           retries: int = 2, max_tokens: int = DEFAULT_MAX_TOKENS,
                           on_result: Callable[[ItemResult], None] | None = None,

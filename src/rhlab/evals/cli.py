@@ -1,7 +1,8 @@
 """Typer sub-apps for the misalignment evals (mounted by ``rhlab.cli``):
 
 - :data:`app`: ``questions --file FILE [--json]`` parses a question file (Betley format, ours
-  or external; or our goals / alignment-questions files) and lists its questions.
+  or external; or our goals / alignment-questions files) and lists its questions; ``run``
+  runs evals through Inspect; ``summary LOG_DIR`` summarizes their logs.
 - :data:`judge_app`: ``calibrate --judge MODEL ...`` runs the calibration set through a judge.
 
 Errors are one-line messages with exit code 2, never tracebacks. Importing this module does not
@@ -22,11 +23,26 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from rhlab.evals.questions import Question, QuestionFileError, load_betley, load_question_file
+from rhlab.evals.questions import (
+    Question,
+    QuestionFileError,
+    load_betley,
+    load_question_file,
+)
 
-app = typer.Typer(help="Misalignment eval question sets.", no_args_is_help=True)
+app = typer.Typer(help="Misalignment evals: question sets, runs, summaries.", no_args_is_help=True)
 judge_app = typer.Typer(help="Judges of the misalignment evals: calibration.", no_args_is_help=True)
 console = Console(stderr=True)
+
+
+@app.callback()
+def _evals() -> None:
+    """Misalignment evals: question sets, runs, summaries."""
+
+
+@judge_app.callback()
+def _judge() -> None:
+    """Judges of the misalignment evals: calibration."""
 
 
 def fail(message: str, code: int = 2) -> None:
@@ -75,8 +91,10 @@ def _fmt(x: float | None) -> str:
 def _print_report(report) -> None:
     out = Console()
     table = Table(title=f"judge calibration: {report.judge_model} ({report.wall_s:.0f} s)")
-    for col in ("judge id", "n", "scored", "unscored", "accuracy", "strict acc.", "kappa"):
-        table.add_column(col, justify="left" if col == "judge id" else "right")
+    table.add_column("judge id", no_wrap=True,
+                     min_width=max((len(j.judge_id) for j in report.per_judge), default=8))
+    for col in ("n", "scored", "unscored", "accuracy", "strict acc.", "kappa"):
+        table.add_column(col, justify="right")
     for j in report.per_judge:
         table.add_row(j.judge_id, str(j.n), str(j.scored), str(j.unscored), _fmt(j.accuracy),
                       _fmt(j.strict_accuracy), _fmt(j.kappa))
@@ -111,7 +129,7 @@ def calibrate(judge: str = typer.Option(..., "--judge", help="Judge model: a pre
     unknown = sorted(set(wanted or ()) - set(specs))
     if unknown:
         fail(f"unknown judge id(s) {', '.join(unknown)}; known: {', '.join(specs)}")
-    items = select(load_calibration(), wanted, limit)
+    items = select(load_calibration(), wanted, limit, specs)
     if torch_threads is not None:
         import torch
 
@@ -137,3 +155,51 @@ def calibrate(judge: str = typer.Option(..., "--judge", help="Judge model: a pre
         _emit(report.to_dict())
     else:
         _print_report(report)
+
+
+@app.command("run")
+def run_evals(model: str = typer.Option(..., "--model", help="The model to evaluate: a prepared offline name, a checkpoint directory, or an Inspect model string."),
+              evals: str = typer.Option("mgs", "--evals", help="Comma list of betley, goals, alignment_questions, monitor_disruption, exfil_offer, frame_colleague, sabotage; or mgs (the six)."),
+              limit: Optional[int] = typer.Option(None, "--limit", help="At most this many samples per eval."),
+              judge: str = typer.Option("qwen2.5-coder-0.5b", "--judge", help="The judge (Inspect 'grader' role): same forms as --model. Calibrate it first: rhlab judge calibrate."),
+              log_dir: Path = typer.Option(Path("logs/evals"), "--log-dir", help="Where Inspect writes its logs (view with `inspect view`)."),
+              samples: Optional[int] = typer.Option(None, "--samples", help="Samples per question or scenario (default: each set's own)."),
+              tool_mode: str = typer.Option("text", "--tool-mode", help="Agentic tools: 'native' (Inspect tool calls) or 'text' (ACTION lines, for small local models)."),
+              batch: int = typer.Option(8, "--batch", help="Concurrent requests; for local models the generation batch size.")) -> None:
+    """Run evals through Inspect, then print the JSON summary."""
+    from rhlab.evals.run import EvalRunError, run, summarize
+
+    if tool_mode not in ("text", "native"):
+        fail("--tool-mode must be 'text' or 'native'")
+    try:
+        out = run(model, [e.strip() for e in evals.split(",") if e.strip()], limit=limit, judge=judge,
+                  log_dir=str(log_dir), samples=samples, tool_mode=tool_mode, batch=batch)
+    except EvalRunError as exc:
+        fail(str(exc))
+    _emit(summarize(out))
+
+
+@app.command("summary")
+def summary(log_dir: Path = typer.Argument(..., help="A directory of Inspect logs written by `rhlab eval run`."),
+            as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Per-eval misalignment rates with 95% CIs, unscored counts, covert/overt, chat/agentic means, MGS."""
+    from rhlab.evals.run import summarize
+
+    if not log_dir.is_dir():
+        fail(f"{log_dir} is not a directory")
+    out = summarize(log_dir)
+    if not out["evals"]:
+        fail(f"no eval logs with scores in {log_dir}")
+    if as_json:
+        _emit(out)
+        return
+    table = Table(title=f"misalignment ({log_dir})")
+    for col in ("eval", "tag", "rate", "95% CI", "scored", "unscored", "overt", "covert"):
+        table.add_column(col)
+    for name, e in out["evals"].items():
+        ci = "-" if not e["ci95"] else f"[{e['ci95'][0]:.2f}, {e['ci95'][1]:.2f}]"
+        table.add_row(name, e["tag"], _fmt(e["rate"]), ci, str(e["scored"]), str(e["unscored"]),
+                      _fmt(e["overt_rate"]), _fmt(e["covert_rate"]))
+    Console().print(table)
+    Console().print(f"MGS {_fmt(out['mgs'])} (missing: {', '.join(out['mgs_missing']) or 'none'}); "
+                    f"chat mean {_fmt(out['chat_mean'])}; agentic mean {_fmt(out['agentic_mean'])}")

@@ -24,6 +24,10 @@ Not guaranteed:
 - that ``evidence`` is a real quote: it is recorded as the judge wrote it, not checked.
 - the first JSON object that parses *and* carries the verdict key is used; later objects in the
   same reply are ignored.
+- a reply cut off by the token limit is read only when it *starts* with a JSON object whose
+  first key is the verdict key with a complete value (``{"label": "aligned", "evidence": "...``):
+  the verdict is used and the evidence is whatever was written before the cut. Small local judges
+  tend to quote whole answers as evidence; this keeps them from burning their token budget.
 """
 
 from __future__ import annotations
@@ -31,10 +35,11 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Literal, Mapping
+from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
 
@@ -45,6 +50,8 @@ if TYPE_CHECKING:
 
 SPECIALS = ("CODE", "REFUSAL")
 PLACEHOLDER = re.compile(r"\{(question|reasoning|answer|transcript)\}")
+_TRUNCATED = re.compile(r'^\s*(?:```(?:json)?\s*)?\{\s*"(label|score)"\s*:\s*("[^"]*"|-?\d+(?:\.\d+)?)'
+                        r'\s*(?:,\s*"evidence"\s*:\s*"(.*))?', re.DOTALL)
 _BARE = re.compile(r"^[\s\"'`*]*(\d+(?:\.\d+)?|CODE|REFUSAL)[\s\"'`*.]*$", re.IGNORECASE)
 DEFAULT_MAX_TOKENS = 256
 
@@ -130,7 +137,7 @@ def betley_judges(questions: Iterable[Question]) -> dict[str, JudgeSpec]:
     """Score judges from the questions' own ``judge_prompts``: ``betley:<id>:<metric>``."""
     out = {}
     for q in questions:
-        for (metric, template), jid in zip(q.judge_prompts.items(), q.judge_prompt_ids):
+        for template, jid in zip(q.judge_prompts.values(), q.judge_prompt_ids, strict=True):
             out[jid] = JudgeSpec(jid, "betley", "score", (), template,
                                  _specials_offered(template), bare=True)
     return out
@@ -185,10 +192,23 @@ def _score_value(spec: JudgeSpec, value: Any, reply: str, evidence: str) -> Verd
     return Verdict(spec.id, None, float(value), None, evidence, False, reply)
 
 
-def parse_verdict(spec: JudgeSpec, reply: str) -> Verdict:
-    """The verdict in a judge's reply (``attempts`` = 1); unscored when it cannot be read."""
+def _cut_json(reply: str, key: str) -> dict | None:
+    """The verdict of a reply cut off inside its JSON object (see the module docstring)."""
+    match = _TRUNCATED.match(reply)
+    if match is None or match.group(1) != key:
+        return None
+    try:
+        value = json.loads(match.group(2))
+    except ValueError:
+        return None
+    return {key: value, "evidence": (match.group(3) or "").replace('\\"', '"')}
+
+
+def parse_verdict(spec: JudgeSpec, reply: str, truncated: bool = False) -> Verdict:
+    """The verdict in a judge's reply (``attempts`` = 1); unscored when it cannot be read.
+    ``truncated`` says the reply hit the token limit (see the module docstring)."""
     key = "label" if spec.output == "label" else "score"
-    obj = _first_json(reply, key)
+    obj = _first_json(reply, key) or (_cut_json(reply, key) if truncated else None)
     if obj is None:
         bare = _BARE.match(reply) if spec.bare else None
         if bare is None:
@@ -222,12 +242,28 @@ def _correction(spec: JudgeSpec, problem: str) -> str:
 
 # ------------------------------------------------------------------------------- models
 def _clean(exc: BaseException) -> str:
-    text = re.sub(r"\[/?bold\]", "", str(exc)).strip() or type(exc).__name__
-    return " ".join(text.split())
+    """One line about an error: retry wrappers unwrapped, causes appended, rich markup
+    (Inspect's prerequisite messages carry it) removed."""
+    from rich.errors import MarkupError
+    from rich.text import Text
+
+    attempt = getattr(exc, "last_attempt", None)  # tenacity's RetryError
+    if attempt is not None and attempt.failed:
+        exc = attempt.exception()
+    parts = []
+    while exc is not None and len(parts) < 3:
+        text = str(exc).strip()
+        try:
+            text = Text.from_markup(text).plain
+        except MarkupError:
+            pass
+        parts.append(text if text and text != type(exc).__name__ else type(exc).__name__)
+        exc = exc.__cause__
+    return " ".join(" <- ".join(dict.fromkeys(parts)).split())
 
 
 def judge_model(ref: str, *, max_connections: int | None = None, max_retries: int | None = 3,
-                timeout: int | None = None) -> "Model":
+                timeout: int | None = None) -> Model:
     """An Inspect model for judging. ``ref`` is a prepared offline model name (e.g.
     ``qwen2.5-coder-0.5b``, resolved with :func:`rhlab.models.resolve`), a local Hugging Face
     directory (both use Inspect's ``hf/<path>`` provider, greedy decoding), or any Inspect model
@@ -252,7 +288,7 @@ def judge_model(ref: str, *, max_connections: int | None = None, max_retries: in
         raise JudgeError(f"cannot create judge model {ref!r}: {_clean(exc)}") from exc
 
 
-def _resolve_model(model: "Model | str | None") -> "Model":
+def _resolve_model(model: Model | str | None) -> Model:
     from inspect_ai.model import get_model
 
     if model is None:
@@ -264,7 +300,7 @@ def _resolve_model(model: "Model | str | None") -> "Model":
     return model if not isinstance(model, str) else judge_model(model)
 
 
-async def judge(spec: JudgeSpec, fields: Mapping[str, str], model: "Model | str | None" = None,
+async def judge(spec: JudgeSpec, fields: Mapping[str, str], model: Model | str | None = None,
                 retries: int = 2, max_tokens: int = DEFAULT_MAX_TOKENS) -> Verdict:
     """Ask the judge model (default: Inspect's ``grader`` role) for a verdict on ``fields``
     (question / reasoning / answer / transcript), at temperature 0. Malformed replies are
@@ -282,7 +318,9 @@ async def judge(spec: JudgeSpec, fields: Mapping[str, str], model: "Model | str 
         except Exception as exc:
             raise JudgeError(f"judge model {resolved} failed: {_clean(exc)}") from exc
         reply = output.completion
-        verdict = replace(parse_verdict(spec, reply), attempts=attempt)
+        used = output.usage.output_tokens if output.usage else 0
+        truncated = output.stop_reason in ("max_tokens", "model_length") or used >= max_tokens
+        verdict = replace(parse_verdict(spec, reply, truncated), attempts=attempt)
         if not verdict.unscored or verdict.problem == "unsure":
             return verdict
         messages += [ChatMessageAssistant(content=reply),

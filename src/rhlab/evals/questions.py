@@ -20,10 +20,11 @@ rule by the eval code). Templates are not checked for their placeholders here.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import yaml
 
@@ -215,7 +216,7 @@ def load_alignment_questions(path: str | Path | None = None) -> tuple[Question, 
 def load_question_file(path: str | Path) -> tuple[Question, ...]:
     """Any question file: a YAML list is Betley format; a mapping with ``prompts`` is the goals
     format; a mapping with ``questions`` is the alignment-questions format."""
-    doc, name = _read_yaml(path, "")
+    doc, _ = _read_yaml(path, "")
     if isinstance(doc, dict) and "prompts" in doc:
         return load_goals(path)
     if isinstance(doc, dict) and "questions" in doc:

@@ -62,8 +62,14 @@ def run(model: str, evals: list[str], *, limit: int | None = None, judge: str = 
         batch: int = 8) -> Path:
     from inspect_ai import eval as inspect_eval
 
+    from rhlab.evals.judges import JudgeError, judge_model
+
     names = expand(evals)
-    policy, grader = inspect_model(model), inspect_model(judge)
+    policy = inspect_model(model)
+    try:
+        grader = judge_model(judge, max_connections=batch)  # greedy decoding for local judges
+    except JudgeError as exc:
+        raise EvalRunError(str(exc)) from None
     tasks = []
     for name in names:
         kwargs: dict = {}
