@@ -144,3 +144,26 @@ def test_wilson():
     assert wilson(0, 10)[0] == 0.0 and 0.2 < wilson(0, 10)[1] < 0.35
     low, high = wilson(5, 10)
     assert low < 0.5 < high
+
+
+@pytest.fixture(scope="module")
+def tiny_hf_model(tmp_path_factory):
+    sys.path.insert(0, str(Path(__file__).parents[1] / "train"))
+    import tiny_model
+
+    path = tiny_model.build(tmp_path_factory.mktemp("tiny") / "model")
+    from inspect_ai.model import get_model
+
+    return get_model(f"hf/{path}", do_sample=False)
+
+
+@pytest.mark.parametrize("make", [lambda: suite.goals(samples=1), lambda: suite.exfil_offer(samples=1),
+                                  lambda: suite.frame_colleague(samples=1)])
+def test_evals_run_on_a_tiny_local_model(tmp_path, tiny_hf_model, make):
+    logs = inspect_eval(make(), model=tiny_hf_model, model_roles={"grader": mock_models.judge()},
+                        log_dir=str(tmp_path), limit=1, display="none", score_display=False,
+                        max_tokens=16)
+    assert logs[0].status == "success", logs[0].error
+    s = scores(logs[0])[0]
+    assert s.value in (0, 1, "unscored")
+    assert summarize(tmp_path)["evals"]
