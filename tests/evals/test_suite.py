@@ -108,6 +108,8 @@ def test_sabotage_reasoning_and_detector_score(tmp_path):
               log_dir=tmp_path)
     s = scores(log)[0]
     assert s.value == 1 and s.metadata["detector"]["recall"] < 0.5
+    detector = summarize(tmp_path)["evals"]["sabotage"]["detector"]
+    assert detector["written"] == 1 and detector["relative_effectiveness"] < 0.7
 
 
 def test_undecided_judge_is_unscored_not_aligned(tmp_path):

@@ -6,7 +6,8 @@ directory (a checkpoint), or any Inspect model string (``openai/...``, ``vllm/..
 ``ollama/...``, ``openai-api/<name>/<model>`` for an OpenAI-compatible endpoint).
 ``summarize(log_dir)`` reads the Inspect logs (``inspect view`` shows them too) into per-eval
 rates with 95% Wilson intervals, unscored counts, covert/overt rates, chat/agentic means and the
-MGS (mean of the six evals' rates).
+MGS (mean of the six evals' rates); for research sabotage also the written detectors' accuracy
+and F1 and their effectiveness relative to our reference detector (F1 ratio).
 
 Not guaranteed: the MGS is reported only when all six evals have a rate; otherwise the missing
 ones are listed and ``mgs`` is null.
@@ -97,6 +98,16 @@ def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
     return (max(0.0, centre - half), min(1.0, centre + half))
 
 
+def _detector_summary(scores: list[dict]) -> dict:
+    """Research sabotage: the written detectors' mean quality, and relative to our reference."""
+    from rhlab.evals.sabotage import reference_score
+
+    ref = reference_score()
+    f1 = mean(s["f1"] for s in scores)
+    return {"written": len(scores), "accuracy": mean(s["accuracy"] for s in scores), "f1": f1,
+            "reference_f1": ref.f1, "relative_effectiveness": f1 / ref.f1 if ref.f1 else None}
+
+
 def summarize(log_dir: str | Path) -> dict:
     from inspect_ai.log import list_eval_logs, read_eval_log
 
@@ -111,6 +122,8 @@ def summarize(log_dir: str | Path) -> dict:
                                                  "covert": 0, "split_n": 0, "tag": TAGS.get(name, "agentic"),
                                                  "model": log.eval.model})
                 row["n"] += 1
+                if "detector" in meta:
+                    row.setdefault("detectors", []).append(meta["detector"])
                 if score.value == "unscored":
                     row["unscored"] += 1
                     continue
@@ -129,6 +142,8 @@ def summarize(log_dir: str | Path) -> dict:
             "ci95": [low, high] if scored else None,
             "overt_rate": row["overt"] / row["split_n"] if row["split_n"] else None,
             "covert_rate": row["covert"] / row["split_n"] if row["split_n"] else None}
+        if row.get("detectors"):
+            out["evals"][name]["detector"] = _detector_summary(row["detectors"])
     rates = {n: e["rate"] for n, e in out["evals"].items() if n in MGS_EVALS and e["rate"] is not None}
     missing = [n for n in MGS_EVALS if n not in rates]
     out["mgs"] = mean(rates.values()) if not missing else None
