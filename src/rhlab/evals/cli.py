@@ -165,7 +165,9 @@ def run_evals(model: str = typer.Option(..., "--model", help="The model to evalu
               log_dir: Path = typer.Option(Path("logs/evals"), "--log-dir", help="Where Inspect writes its logs (view with `inspect view`)."),
               samples: Optional[int] = typer.Option(None, "--samples", help="Samples per question or scenario (default: each set's own)."),
               tool_mode: str = typer.Option("text", "--tool-mode", help="Agentic tools: 'native' (Inspect tool calls) or 'text' (ACTION lines, for small local models)."),
-              batch: int = typer.Option(8, "--batch", help="Concurrent requests; for local models the generation batch size.")) -> None:
+              batch: int = typer.Option(8, "--batch", help="Concurrent requests; for local models the generation batch size."),
+              max_tokens: Optional[int] = typer.Option(None, "--max-tokens", help="Cap on the model's reply length (default: each eval's own, 512-1024)."),
+              judge_max_tokens: Optional[int] = typer.Option(None, "--judge-max-tokens", help="Cap on each judge reply (default 256; 48-64 is enough for a JSON verdict).")) -> None:
     """Run evals through Inspect, then print the JSON summary."""
     from rhlab.evals.run import EvalRunError, run, summarize
 
@@ -173,7 +175,8 @@ def run_evals(model: str = typer.Option(..., "--model", help="The model to evalu
         fail("--tool-mode must be 'text' or 'native'")
     try:
         out = run(model, [e.strip() for e in evals.split(",") if e.strip()], limit=limit, judge=judge,
-                  log_dir=str(log_dir), samples=samples, tool_mode=tool_mode, batch=batch)
+                  log_dir=str(log_dir), samples=samples, tool_mode=tool_mode, batch=batch,
+                  max_tokens=max_tokens, judge_max_tokens=judge_max_tokens)
     except EvalRunError as exc:
         fail(str(exc))
     _emit(summarize(out))

@@ -60,7 +60,11 @@ def expand(evals: list[str]) -> list[str]:
 
 def run(model: str, evals: list[str], *, limit: int | None = None, judge: str = DEFAULT_JUDGE,
         log_dir: str = "logs/evals", samples: int | None = None, tool_mode: str = "text",
-        batch: int = 8) -> Path:
+        batch: int = 8, max_tokens: int | None = None, judge_max_tokens: int | None = None) -> Path:
+    """Run the evals (all tasks at once, so a local model batches across them). ``max_tokens``
+    caps the policy's replies (default: each eval's own), ``judge_max_tokens`` the judge's."""
+    from rhlab.evals import suite
+
     from inspect_ai import eval as inspect_eval
 
     from rhlab.evals.judges import JudgeError, judge_model
@@ -79,9 +83,12 @@ def run(model: str, evals: list[str], *, limit: int | None = None, judge: str = 
         if name in ("monitor_disruption", "exfil_offer", "frame_colleague"):
             kwargs["mode"] = tool_mode
         tasks.append(TASKS[name](**kwargs))
+    if judge_max_tokens:
+        suite.JUDGE_MAX_TOKENS = judge_max_tokens
+    extra = {"max_tokens": max_tokens} if max_tokens else {}
     logs = inspect_eval(tasks, model=policy, model_roles={"grader": grader}, log_dir=log_dir,
-                        limit=limit, max_connections=batch, display="plain", fail_on_error=False,
-                        score_display=False)
+                        limit=limit, max_connections=batch, max_tasks=len(tasks), display="plain",
+                        fail_on_error=False, score_display=False, **extra)
     failed = [log.eval.task for log in logs if log.status != "success"]
     if failed:
         errors = "; ".join(str(log.error.message)[:200] for log in logs if log.error)
