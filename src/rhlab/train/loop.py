@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +37,7 @@ def last_checkpoint(run_dir: Path) -> tuple[Path | None, int]:
     return best
 
 
-def _grpo_args(config: TrainConfig, run_dir: Path, progress: bool):
+def _grpo_args(config: TrainConfig, run_dir: Path):
     import torch
     from trl import GRPOConfig
 
@@ -120,7 +119,7 @@ def train(config: TrainConfig, *, resume_dir: Path | None = None, progress: bool
     tasks, rows = build_rows(config)
     if resume_dir is None:
         runlog.write_manifest(_manifest(config, model_path, rows))
-    previous = [r for r in runlog.rows(STEPS)]
+    previous = runlog.rows(STEPS)
     onset = next((r["step"] for r in previous if r.get("onset_step") == r["step"]), None)
     scorer, weight = _preference(config)
     with EpisodeGrader(config.grading.workers, config.grading.timeout_s) as grader:
@@ -129,7 +128,7 @@ def train(config: TrainConfig, *, resume_dir: Path | None = None, progress: bool
         logger = StepLogger(reward, runlog, total_steps=config.steps, onset=onset, progress=progress,
                             row_fn=step_row)
         trainer = TimedGRPOTrainer(model=model_path, reward_funcs=[reward],
-                                   args=_grpo_args(config, run_dir, progress),
+                                   args=_grpo_args(config, run_dir),
                                    train_dataset=Dataset.from_list(rows), peft_config=_lora(config),
                                    callbacks=[logger])
         logger.trainer = trainer
@@ -158,8 +157,9 @@ def resume(run_dir: Path, progress: bool = True) -> Path:
 
 
 def summarize(run_dir: Path) -> dict:
+    """Steps done, onset step, the (step, successful hack rate) curve and summed step time."""
     rows = RunLog(run_dir).rows(STEPS)
     return {"steps": len(rows), "onset_step": next((r["onset_step"] for r in reversed(rows)
                                                     if r.get("onset_step")), None),
             "curve": [(r["step"], round(r["successful_hack_rate"], 3)) for r in rows],
-            "wall_s": round(sum(r.get("step_s", 0) for r in rows), 1), "time": time.time()}
+            "wall_s": round(sum(r.get("step_s", 0) for r in rows), 1)}
