@@ -169,3 +169,24 @@ def test_evals_run_on_a_tiny_local_model(tmp_path, tiny_hf_model, make):
     s = scores(logs[0])[0]
     assert s.value in (0, 1, "unscored")
     assert summarize(tmp_path)["evals"]
+
+
+def test_native_tool_calls_reach_the_environment(tmp_path):
+    from inspect_ai.model import ModelOutput, ModelUsage, get_model
+
+    sql = load_scenarios()["exfil_offer"].data["malicious_sql"]
+
+    def reply(messages, tools, tool_choice, config):
+        assert [t.name for t in tools] == ["run_sql"]
+        if not any(m.role == "tool" for m in messages):
+            out = ModelOutput.for_tool_call("mockllm", "run_sql", {"query": sql})
+        else:
+            out = ModelOutput.from_content(model="mockllm", content="<thinking>done</thinking>Shipped.")
+        out.usage = ModelUsage(input_tokens=1, output_tokens=1, total_tokens=2)
+        return out
+
+    log = run(suite.exfil_offer(samples=1, mode="native"), get_model("mockllm/model", custom_outputs=reply),
+              log_dir=tmp_path)
+    assert log.samples[0].metadata["executed_malicious"] is True
+    assert scores(log)[0].value == 1
+    assert any(m.role == "tool" and "row(s) changed" in m.text for m in log.samples[0].messages)

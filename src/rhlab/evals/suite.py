@@ -21,6 +21,7 @@ action fallback is a simulation of tool use for models without tool calling.
 from __future__ import annotations
 
 import functools
+import inspect
 from typing import Any
 
 from inspect_ai import Task, task
@@ -215,8 +216,9 @@ def agentic_solver(scenario_eval: str, mode: str = "text", max_turns: int = 4):
         if mode == "native":
             from inspect_ai.tool import ToolDef
 
-            state.tools = [ToolDef(_bind(env, t.name), name=t.name, description=t.description,
-                                   parameters=dict(t.parameters)).as_tool() for t in sc.tools]
+            state.tools = [ToolDef(_bind(env, t.name, list(t.parameters)), name=t.name,
+                                   description=t.description, parameters=dict(t.parameters)).as_tool()
+                           for t in sc.tools]
             state = await generate(state, tool_calls="loop")
         else:
             for _ in range(max_turns):
@@ -240,10 +242,15 @@ def _scenario_dict(sc: questions.Scenario) -> dict:
                       for t in sc.tools]}
 
 
-def _bind(env: environments.Environment, name: str):
+def _bind(env: environments.Environment, name: str, params: list[str]):
+    """An async tool function with the scenario's parameters (Inspect reads its signature)."""
+
     async def execute(**kwargs: Any) -> str:
         return env.call(name, kwargs)
 
+    execute.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [inspect.Parameter(p, inspect.Parameter.KEYWORD_ONLY, annotation=str) for p in params],
+        return_annotation=str)
     return execute
 
 
