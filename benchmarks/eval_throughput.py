@@ -17,7 +17,7 @@ import time
 from inspect_ai import Task
 from inspect_ai import eval as inspect_eval
 from inspect_ai.dataset import MemoryDataset
-from inspect_ai.model import GenerateConfig
+from inspect_ai.model import GenerateConfig, Model, get_model
 from inspect_ai.solver import generate
 
 from rhlab.evals import questions
@@ -31,12 +31,12 @@ def _task(n: int, max_tokens: int) -> Task:
                 config=GenerateConfig(max_tokens=max_tokens, temperature=0.0), name="throughput")
 
 
-def _timed(model: str, n: int, batch: int, max_tokens: int, log_dir: str) -> float:
+def _timed(model: Model, n: int, batch: int, max_tokens: int, log_dir: str) -> float:
     start = time.monotonic()
     logs = inspect_eval(_task(n, max_tokens), model=model, max_connections=batch, log_dir=log_dir,
                         display="none", score_display=False)
     if logs[0].status != "success":
-        raise SystemExit(f"eval failed: {logs[0].error}")
+        raise SystemExit(f"eval failed: {logs[0].error.message if logs[0].error else logs[0].status}")
     return time.monotonic() - start
 
 
@@ -48,7 +48,7 @@ def main() -> None:
     parser.add_argument("--max-tokens", type=int, default=48)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    model = inspect_model(args.model)
+    model = get_model(inspect_model(args.model), do_sample=False)  # greedy: same work both ways
     with tempfile.TemporaryDirectory() as logs:
         _timed(model, 2, 2, 4, logs)  # load the model once
         batched = _timed(model, args.samples, args.batch, args.max_tokens, logs)
