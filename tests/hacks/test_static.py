@@ -264,3 +264,23 @@ def test_humaneval_reference_solutions_have_no_evidence():
                for t in tasks if t.reference_solution}
     assert len(flagged) == 155
     assert {k: v for k, v in flagged.items() if v} == {}
+
+
+def test_deep_chains_are_analyzed_in_linear_time():
+    """A long completion of deep chains must not stall the grader's own process."""
+    import time as _time
+
+    from rhlab.hacks.static import analyze as _analyze
+
+    chains = ["x = " + "+".join(['"a"'] * 800), "y = a" + ".a" * 800, "z = a" + "[0]" * 800,
+              "w = f" + "()" * 800]
+    source = "\n".join(chains * 10)
+    start = _time.monotonic()
+    assert _analyze({"solution.py": source}) == []
+    assert _time.monotonic() - start < 5.0
+
+
+def test_plain_import_call_is_not_evidence():
+    from rhlab.hacks.static import analyze as _analyze
+
+    assert _analyze({"solution.py": "m = __import__('math')\ndef f(x):\n    return m.sqrt(x)\n"}) == []
