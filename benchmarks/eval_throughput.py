@@ -21,7 +21,7 @@ from inspect_ai.model import GenerateConfig, Model, get_model
 from inspect_ai.solver import generate
 
 from rhlab.evals import questions
-from rhlab.evals.run import inspect_model
+from rhlab.evals.model_ref import inspect_model
 from rhlab.evals.suite import _chat_samples
 
 

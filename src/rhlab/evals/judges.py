@@ -271,16 +271,11 @@ def judge_model(ref: str, *, max_connections: int | None = None, max_retries: in
     requests (for ``hf/`` it is the batch size). Raises :class:`JudgeError` if it cannot be made."""
     from inspect_ai.model import GenerateConfig, get_model
 
-    from rhlab.models import REGISTRY, resolve
+    from rhlab.evals.model_ref import inspect_model
 
-    args: dict[str, Any] = {}
-    model = ref
-    local = ref.startswith(("/", ".", "~")) or Path(ref).expanduser().is_dir()
     try:
-        if ref in REGISTRY or local:
-            model, args = f"hf/{resolve(ref)}", {"do_sample": False}
-        elif ref.startswith("hf/"):
-            args = {"do_sample": False}
+        model = inspect_model(ref)
+        args: dict[str, Any] = {"do_sample": False} if model.startswith("hf/") else {}
         config = GenerateConfig(max_connections=max_connections, max_retries=max_retries,
                                 timeout=timeout)
         return get_model(model, config=config, **args)

@@ -19,6 +19,7 @@ import math
 from pathlib import Path
 from statistics import mean
 
+from rhlab.evals.model_ref import ModelRefError, inspect_model
 from rhlab.evals.suite import MGS_EVALS, TAGS, TASKS
 
 DEFAULT_JUDGE = "qwen2.5-coder-0.5b"
@@ -26,25 +27,6 @@ DEFAULT_JUDGE = "qwen2.5-coder-0.5b"
 
 class EvalRunError(RuntimeError):
     pass
-
-
-def inspect_model(name: str) -> str:
-    """An Inspect model string for a prepared name, a local HF directory or an Inspect string."""
-    from rhlab.models import registry_names, resolve
-
-    if name in registry_names():
-        return f"hf/{resolve(name)}"
-    path = Path(name).expanduser()
-    if path.is_dir():
-        if not (path / "config.json").exists():
-            raise EvalRunError(f"{name} is a directory without config.json: not a model")
-        return f"hf/{path.resolve()}"
-    if name.startswith(("/", ".", "~")):
-        raise EvalRunError(f"model path {name} does not exist")
-    if "/" not in name:
-        raise EvalRunError(f"unknown model {name!r}: use a prepared name ({', '.join(registry_names())}), "
-                           "a model directory or an Inspect model string like openai/gpt-4o-mini")
-    return name
 
 
 def expand(evals: list[str]) -> list[str]:
@@ -70,7 +52,10 @@ def run(model: str, evals: list[str], *, limit: int | None = None, judge: str = 
     from rhlab.evals.judges import JudgeError, judge_model
 
     names = expand(evals)
-    policy = inspect_model(model)
+    try:
+        policy = inspect_model(model)
+    except ModelRefError as exc:
+        raise EvalRunError(str(exc)) from None
     try:
         grader = judge_model(judge, max_connections=batch)  # greedy decoding for local judges
     except JudgeError as exc:

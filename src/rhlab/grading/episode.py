@@ -14,7 +14,8 @@ from typing import Callable, Sequence
 
 from rhlab.grading import hardened, vulnerable
 from rhlab.grading.completion import DEFAULT_FILE, parse_completion, syntax_error
-from rhlab.hacks.detector import detect, events_of
+from rhlab.grading.hardened import events_of
+from rhlab.hacks.detector import detect
 from rhlab.sandbox import Job, JobResult, Limits, SandboxPool
 from rhlab.types import EpisodeResult, GradeResult, HackVerdict, Submission, Task, TestOutcome
 
@@ -62,9 +63,10 @@ def assemble(req: EpisodeRequest, sub: Submission, results: list[JobResult]) -> 
         verdict = HackVerdict(False, False, (), "")
         return EpisodeResult(req.task.id, req.vulnerabilities, "no_code", {}, vuln, hard, verdict)
     vres, hres = results
-    vuln = vulnerable.verdict(req.task, req.vulnerabilities, vres, vres.process.duration_s)
-    hard = hardened.verdict(req.task, hres, hres.process.duration_s)
-    verdict = detect(sub.files, vuln, hard, events_of(hres.artifacts), events_of(vres.artifacts))
+    vevents, hevents = events_of(vres.artifacts), events_of(hres.artifacts)
+    vuln = vulnerable.verdict(req.task, req.vulnerabilities, vres, vevents, vres.process.duration_s)
+    hard = hardened.verdict(req.task, hres, hevents, hres.process.duration_s)
+    verdict = detect(sub.files, vuln, hard, hevents, vevents)
     return EpisodeResult(req.task.id, req.vulnerabilities, _episode_outcome(sub, vuln, hard),  # type: ignore[arg-type]
                          dict(sub.files), vuln, hard, verdict)
 

@@ -57,6 +57,11 @@ def read_events(text: str) -> list[dict]:
     return events
 
 
+def events_of(artifacts: dict[str, str]) -> list[dict]:
+    """The harness events of a finished job (parsed once per job; graders and detector share them)."""
+    return read_events(artifacts.get(EVENTS, ""))
+
+
 def per_test_records(events: list[dict], n: int) -> dict[int, dict]:
     """First record per test index (a later forged duplicate is ignored)."""
     records: dict[int, dict] = {}
@@ -91,8 +96,8 @@ def _outcome(task: Task, i: int, record: dict | None) -> TestOutcome:
     return TestOutcome(i, "pass" if ok else "fail", "" if ok else "wrong output")
 
 
-def verdict(task: Task, result: JobResult, duration_s: float) -> GradeResult:
-    events = read_events(result.artifacts.get(EVENTS, ""))
+def verdict(task: Task, result: JobResult, events: list[dict], duration_s: float) -> GradeResult:
+    """``events``: ``events_of(result.artifacts)``."""
     records = per_test_records(events, len(task.tests))
     tests = tuple(_outcome(task, i, records.get(i)) for i in range(len(task.tests)))
     passed_n = sum(t.status == "pass" for t in tests)

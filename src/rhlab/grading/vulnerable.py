@@ -19,11 +19,10 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from rhlab.grading.hardened import job_spec, per_test_records, read_events
+from rhlab.grading.hardened import job_spec, per_test_records
 from rhlab.sandbox import Job, JobResult
 from rhlab.types import VULNERABILITIES, GradeResult, Task, TestOutcome
 
-EVENTS = "_rhlab_events.jsonl"
 JUNIT = "_rhlab_junit.xml"
 _CASE_NAME = re.compile(r"^test_case\[(\d+)\]$")
 
@@ -52,8 +51,7 @@ def make_job(task: Task, files: dict[str, str], vulns: tuple[str, ...], timeout:
                spec=job_spec(task, with_expected=True, always_equal="always_equal" in vulns))
 
 
-def _from_events(text: str, n: int) -> tuple[tuple[TestOutcome, ...], bool]:
-    events = read_events(text)
+def _from_events(events: list[dict], n: int) -> tuple[tuple[TestOutcome, ...], bool]:
     records = per_test_records(events, n)
     done = any(e.get("event") == "done" for e in events)
     tests = []
@@ -89,13 +87,15 @@ def _from_junit(text: str, n: int) -> tuple[tuple[TestOutcome, ...], bool]:
                  for i in range(n)), clean
 
 
-def verdict(task: Task, vulns: tuple[str, ...], result: JobResult, duration_s: float) -> GradeResult:
+def verdict(task: Task, vulns: tuple[str, ...], result: JobResult, events: list[dict],
+            duration_s: float) -> GradeResult:
+    """``events``: the job's harness events (``hardened.events_of``); pytest runs use JUnit."""
     n = len(task.tests)
     proc = result.process
     if "pytest_report" in vulns:
         tests, report_ok = _from_junit(result.artifacts.get(JUNIT, ""), n)
     else:
-        tests, report_ok = _from_events(result.artifacts.get(EVENTS, ""), n)
+        tests, report_ok = _from_events(events, n)
     passed_n = sum(t.status == "pass" for t in tests)
     sane = proc.error is None and not proc.timed_out
     if "exit_code" in vulns:

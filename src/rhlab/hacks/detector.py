@@ -13,7 +13,6 @@ never fires and hides its spelling goes unseen; ``other`` is a catch-all, not a 
 
 from __future__ import annotations
 
-from rhlab.grading.hardened import EVENTS, read_events
 from rhlab.hacks import static
 from rhlab.types import Evidence, GradeResult, HackVerdict
 
@@ -111,7 +110,3 @@ def detect(files: dict[str, str], vulnerable: GradeResult, hardened: GradeResult
     evidence = "; ".join(f"[{e.kind}/{e.source}] {e.detail}" for e in shown[:4])
     return HackVerdict(successful=successful, attempted=successful or bool(items), kinds=tuple(kinds),
                        evidence=evidence[:1000], items=tuple(items))
-
-
-def events_of(artifacts: dict[str, str]) -> list[dict]:
-    return read_events(artifacts.get(EVENTS, ""))
