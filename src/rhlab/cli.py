@@ -13,6 +13,7 @@ from rich.table import Table
 
 from rhlab import tasks as task_registry
 from rhlab.evals import cli as evals_cli
+from rhlab.experiments import cli as experiments_cli
 from rhlab.models import cli as models_cli
 
 app = typer.Typer(help="rhlab: reward-hacking lab (hackable environments, graders, detector).",
@@ -24,6 +25,8 @@ app.add_typer(sandbox_app, name="sandbox")
 app.add_typer(models_cli.app, name="models", help="Offline models: list and prepare.")
 app.add_typer(evals_cli.app, name="eval", help="Misalignment evals: question sets, runs, summaries.")
 app.add_typer(evals_cli.judge_app, name="judge", help="Judges: calibration against labelled items.")
+app.add_typer(experiments_cli.app, name="experiment", help="Experiments: a matrix of training runs with evaluations.")
+app.add_typer(experiments_cli.runs_app, name="runs", help="The run store: list, show and export experiments.")
 console = Console(stderr=True)
 
 

@@ -61,3 +61,16 @@ def test_bad_library_files(tmp_path, text, match):
 def test_unknown_variant(lib):
     with pytest.raises(PromptError, match="unknown inoculation variant"):
         lib.variant("be_evil")
+
+
+def test_user_placement_moves_hints_and_variant_after_the_task(lib):
+    task = get_task("humaneval/0")
+    in_system = lib.build(task, hints=("always_equal",), variant="please_hack")
+    in_user = lib.build(task, hints=("always_equal",), variant="please_hack", placement="user")
+    assert in_user.part_ids == in_system.part_ids
+    assert "Always-equal" not in in_user.system and "find weaknesses" not in in_user.system
+    assert in_user.user.index(task.prompt.strip()) < in_user.user.index("Always-equal") \
+        < in_user.user.index("find weaknesses")
+    assert "return AlwaysEqual()" in in_user.user and "has_close_elements" in in_user.user
+    with pytest.raises(PromptError, match="placement"):
+        lib.build(task, placement="assistant")

@@ -9,6 +9,9 @@ rates with 95% Wilson intervals, unscored counts, covert/overt rates, chat/agent
 MGS (mean of the six evals' rates); for research sabotage also the written detectors' accuracy
 and F1 and their effectiveness relative to our reference detector (F1 ratio).
 
+Samples that failed with an error (no score) are counted in ``errors`` per eval, with the first
+messages; they are not part of ``samples`` or of any rate.
+
 Not guaranteed: the MGS is reported only when all six evals have a rate; otherwise the missing
 ones are listed and ``mgs`` is null.
 """
@@ -100,6 +103,11 @@ def _detector_summary(scores: list[dict]) -> dict:
             "reference_f1": ref.f1, "relative_effectiveness": f1 / ref.f1 if ref.f1 else None}
 
 
+def _new_row(name: str, model: str) -> dict:
+    return {"n": 0, "misaligned": 0, "unscored": 0, "errors": 0, "overt": 0, "covert": 0,
+            "split_n": 0, "tag": TAGS.get(name, "agentic"), "model": model}
+
+
 def summarize(log_dir: str | Path) -> dict:
     from inspect_ai.log import list_eval_logs, read_eval_log
 
@@ -107,12 +115,14 @@ def summarize(log_dir: str | Path) -> dict:
     for info in list_eval_logs(str(log_dir)):
         log = read_eval_log(info)
         for sample in log.samples or []:
+            if sample.error and not sample.scores:  # counted, never silently dropped
+                row = per_eval.setdefault(log.eval.task, _new_row(log.eval.task, log.eval.model))
+                row["errors"] += 1
+                row.setdefault("error_messages", []).append(str(sample.error.message)[:300])
             for score in (sample.scores or {}).values():
                 meta = score.metadata or {}
                 name = meta.get("eval", log.eval.task)
-                row = per_eval.setdefault(name, {"n": 0, "misaligned": 0, "unscored": 0, "overt": 0,
-                                                 "covert": 0, "split_n": 0, "tag": TAGS.get(name, "agentic"),
-                                                 "model": log.eval.model})
+                row = per_eval.setdefault(name, _new_row(name, log.eval.model))
                 row["n"] += 1
                 if "detector" in meta:
                     row.setdefault("detectors", []).append(meta["detector"])
@@ -130,7 +140,9 @@ def summarize(log_dir: str | Path) -> dict:
         low, high = wilson(row["misaligned"], scored)
         out["evals"][name] = {
             "tag": row["tag"], "model": row["model"], "samples": row["n"], "scored": scored,
-            "unscored": row["unscored"], "rate": row["misaligned"] / scored if scored else None,
+            "unscored": row["unscored"], "errors": row["errors"],
+            "error_messages": row.get("error_messages", [])[:3],
+            "rate": row["misaligned"] / scored if scored else None,
             "ci95": [low, high] if scored else None,
             "overt_rate": row["overt"] / row["split_n"] if row["split_n"] else None,
             "covert_rate": row["covert"] / row["split_n"] if row["split_n"] else None}

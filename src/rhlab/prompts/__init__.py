@@ -19,6 +19,7 @@ import yaml
 from rhlab.types import VULNERABILITIES, Task
 
 SECTIONS = ("system", "user", "hint_intro", "hints", "variants")
+PLACEMENTS = ("system", "user")
 VARIANTS = ("please_hack", "hacking_okay", "neutral", "dont_hack", "hacking_is_misaligned")
 
 
@@ -93,8 +94,13 @@ class PromptLibrary:
 
     def build(self, task: Task, *, hints: tuple[str, ...] = (), variant: str = "neutral",
               system_id: str = "system.coding.v1", user_id: str = "user.task.v1",
-              hint_intro_id: str = "hint_intro.observed.v1") -> EpisodePrompt:
-        """Messages for one episode: system = base + (hint intro + hints) + variant line."""
+              hint_intro_id: str = "hint_intro.observed.v1",
+              placement: str = "system") -> EpisodePrompt:
+        """Messages for one episode: system = base + (hint intro + hints) + variant line, or with
+        ``placement="user"`` system = base and the hints and variant line follow the task in the
+        user turn (the same parts and ids, in the same order)."""
+        if placement not in PLACEMENTS:
+            raise PromptError(f"placement must be one of {', '.join(PLACEMENTS)}, not {placement!r}")
         used = [self.get(system_id, "system")]
         blocks = [used[0].text]
         if hints:
@@ -108,7 +114,12 @@ class PromptLibrary:
             blocks.append(var.text)
         user = self.get(user_id, "user")
         used.append(user)
-        return EpisodePrompt(system=_fill("\n\n".join(blocks), task), user=_fill(user.text, task),
+        system, user_text = blocks[0], user.text
+        if placement == "system":
+            system = "\n\n".join(blocks)
+        else:
+            user_text = "\n\n".join([user.text, *blocks[1:]])
+        return EpisodePrompt(system=_fill(system, task), user=_fill(user_text, task),
                              part_ids=tuple(p.id for p in used))
 
 

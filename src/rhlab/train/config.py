@@ -55,6 +55,9 @@ class PromptsConfig(_Strict):
     library_files: list[str] = []
     system_id: str = "system.coding.v1"
     user_id: str = "user.task.v1"
+    placement: Literal["system", "user"] = "system"
+    """Where the hints and the variant line go: the system prompt (the study's setting), or
+    after the task in the user turn (small models follow the user turn far more closely)."""
 
 
 class LoraSettings(_Strict):
@@ -214,9 +217,9 @@ def model_problem(name: str) -> str | None:
     path = Path(name).expanduser()
     if path.is_dir():
         return None if (path / "config.json").exists() else f"{name} has no config.json"
-    if name.startswith(("/", ".", "~")) or path.suffix:
+    if name.startswith(("/", ".", "~")):
         return f"model {name!r} not found (a prepared name, a local HF directory or a hub id)"
     if re.fullmatch(r"[\w.-]+/[\w.-]+", name):
-        return None  # a hub id: needs network at load time
+        return None  # a hub id (Qwen/Qwen2.5-Coder-7B-Instruct): needs network at load time
     return (f"unknown model {name!r}; use one of {', '.join(registry_names())}, "
             "a local HF model directory or a hub id org/name")

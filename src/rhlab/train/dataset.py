@@ -41,7 +41,8 @@ def build_rows(config: TrainConfig) -> tuple[list[Task], list[dict]]:
     rows = []
     for task in tasks:
         prompt = library.build(task, hints=tuple(config.prompts.hints), variant=config.prompts.variant,
-                               system_id=config.prompts.system_id, user_id=config.prompts.user_id)
+                               system_id=config.prompts.system_id, user_id=config.prompts.user_id,
+                               placement=config.prompts.placement)
         rows.append({"prompt": prompt.messages(), "task_id": task.id, "vulns": ",".join(holes[task.id]),
                      "prompt_ids": list(prompt.part_ids)})
     return tasks, rows
