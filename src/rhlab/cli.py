@@ -15,6 +15,7 @@ from rhlab import tasks as task_registry
 from rhlab.evals import cli as evals_cli
 from rhlab.experiments import cli as experiments_cli
 from rhlab.models import cli as models_cli
+from rhlab.report import cli as report_cli
 
 app = typer.Typer(help="rhlab: reward-hacking lab (hackable environments, graders, detector).",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -27,6 +28,7 @@ app.add_typer(evals_cli.app, name="eval", help="Misalignment evals: question set
 app.add_typer(evals_cli.judge_app, name="judge", help="Judges: calibration against labelled items.")
 app.add_typer(experiments_cli.app, name="experiment", help="Experiments: a matrix of training runs with evaluations.")
 app.add_typer(experiments_cli.runs_app, name="runs", help="The run store: list, show and export experiments.")
+app.command("report")(report_cli.report)
 console = Console(stderr=True)
 
 

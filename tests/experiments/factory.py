@@ -124,8 +124,7 @@ def _train(run_dir: Path, hacks: list[int], attempts: list[int], steps: int,
                 kind = HACK_KINDS[(step + n) % len(HACK_KINDS)] if successful or attempted else None
                 rows.append(_episode(step, n, successful, attempted, kind,
                                      adversarial and step == 4 and n == 0))
-            for row in rows:
-                eps_f.write(json.dumps(row) + "\n")
+            eps_f.writelines(json.dumps(row) + "\n" for row in rows)
             row = step_row(step, rows, {"completions/mean_length": 80.0 + step, "kl": 0.01 * step},
                            {"step": 2.0, "generation": 1.0, "grading": 0.5, "optimizer": 0.5}, onset)
             onset = row["onset_step"]

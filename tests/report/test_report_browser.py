@@ -68,10 +68,9 @@ def no_alert(driver) -> bool:
     from selenium.common.exceptions import NoAlertPresentException
 
     try:
-        driver.switch_to.alert
+        return driver.switch_to.alert is None
     except NoAlertPresentException:
         return True
-    return False
 
 
 def test_page_figures_and_filters(browser, complete):
@@ -123,7 +122,7 @@ def test_page_figures_and_filters(browser, complete):
     assert count(browser, "sm-count") == 2 == items(browser, "#sm-list .sample")
     choose(browser, "sm-label", "")
     choose(browser, "sm-eval", "goals")
-    assert count(browser, "sm-count") == ((mine["eval"] == "goals")).sum() == 2
+    assert count(browser, "sm-count") == (mine["eval"] == "goals").sum() == 2
     choose(browser, "sm-cell", "base")
     choose(browser, "sm-step", "0")
     assert count(browser, "sm-count") == ((samples.cell_id == "base") & (samples["eval"] == "goals")).sum()
@@ -131,7 +130,7 @@ def test_page_figures_and_filters(browser, complete):
 
 
 def test_model_text_stays_text(browser, complete):
-    exp, index = complete
+    _, index = complete
     browser.get(index.as_uri())
     choose(browser, "ep-cell", factory.cell_ids()["okay_none"])
     choose(browser, "ep-step", "4")

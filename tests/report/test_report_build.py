@@ -54,7 +54,7 @@ def test_self_contained_no_network(complete):
 
 
 def test_complete_experiment_has_nothing_missing_but_unscored_eval(complete):
-    exp, index = complete
+    _, index = complete
     html = index.read_text()
     section = html.split('id="missing"')[1].split('id="cells"')[0]
     ids = factory.cell_ids()
@@ -65,7 +65,7 @@ def test_complete_experiment_has_nothing_missing_but_unscored_eval(complete):
 
 
 def test_missing_and_failed_cells_are_named(broken):
-    exp, index = broken
+    _, index = broken
     html = index.read_text()
     section = html.split('id="missing"')[1].split('id="cells"')[0]
     ids = factory.cell_ids(missing=True)
@@ -123,7 +123,7 @@ def test_model_text_is_escaped(complete):
 
 
 def test_payload_contents(complete):
-    exp, index = complete
+    _, index = complete
     data = payload(index)
     ids = factory.cell_ids()
     assert len(data["episodes"]) == 3 * 6 * factory.EPISODES_PER_STEP

@@ -24,7 +24,7 @@ import os
 import re
 from pathlib import Path
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 EXPERIMENT = "experiment.json"
 CELL = "cell.json"
 SUMMARY = "summary.json"

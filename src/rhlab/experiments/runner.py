@@ -175,6 +175,11 @@ class Runner:
         summary = summarize(out)
         summary["model"] = str(model)
         write_json(out / SUMMARY, summary)
+        errored = {name: e["errors"] for name, e in summary["evals"].items() if e.get("errors")}
+        if errored:  # the evaluation stands; the samples that errored are noted on the cell
+            note = f"step {step}: samples that errored (not scored): {errored}"
+            self._set_state(cell_id, warnings=[*self._state(cell_id).get("warnings", []), note])
+            self.notify(f"{cell_id}: {note}")
         return None
 
     def run_cell(self, cell: Cell) -> CellOutcome:
@@ -213,8 +218,13 @@ class Runner:
         self.prepare()
         outcomes = []
         if self.config.evals.base and self.config.evals.evals:
-            base_model = self.cells[0].train.model.name
-            problem = self._evaluate(BASE_CELL, 0, base_model)
+            base_model = self.cells[0].train.model.name  # the first cell's, if the matrix varies it
+            try:
+                problem = self._evaluate(BASE_CELL, 0, base_model)
+            except Exception as exc:
+                problem = f"evaluation of the base model failed: {type(exc).__name__}: {exc}"
+            self._set_state(BASE_CELL, status="failed" if problem else "done", error=problem,
+                            params={"model": base_model})
             if problem:
                 self.notify(f"base model: evaluation FAILED ({problem.splitlines()[0]})")
         for n, cell in enumerate(self.cells, 1):

@@ -11,6 +11,8 @@ Tables (schema version in ``meta``): ``experiments``, ``cells``, ``steps``, ``ep
 chat and agentic means per cell and step), ``eval_samples`` (one row per eval sample with its
 input, reasoning, answer, label and judge evidence).
 
+The store belongs to its experiment directory: a sync replaces all of its rows.
+
 Not guaranteed: one writer at a time (DuckDB locks the file while :func:`sync` runs); readers
 see the rows of the last sync, not rows written since.
 """
@@ -48,8 +50,8 @@ CREATE TABLE IF NOT EXISTS episodes (experiment_id VARCHAR, cell_id VARCHAR, ste
 CREATE TABLE IF NOT EXISTS checkpoints (experiment_id VARCHAR, cell_id VARCHAR, step INTEGER,
     kind VARCHAR, path VARCHAR);
 CREATE TABLE IF NOT EXISTS eval_results (experiment_id VARCHAR, cell_id VARCHAR, step INTEGER,
-    eval VARCHAR, tag VARCHAR, samples INTEGER, scored INTEGER, unscored INTEGER, rate DOUBLE,
-    ci_low DOUBLE, ci_high DOUBLE, overt_rate DOUBLE, covert_rate DOUBLE, model VARCHAR);
+    eval VARCHAR, tag VARCHAR, samples INTEGER, scored INTEGER, unscored INTEGER, errors INTEGER,
+    rate DOUBLE, ci_low DOUBLE, ci_high DOUBLE, overt_rate DOUBLE, covert_rate DOUBLE, model VARCHAR);
 CREATE TABLE IF NOT EXISTS eval_summaries (experiment_id VARCHAR, cell_id VARCHAR, step INTEGER,
     mgs DOUBLE, chat_mean DOUBLE, agentic_mean DOUBLE, mgs_missing VARCHAR[], log_dir VARCHAR);
 CREATE TABLE IF NOT EXISTS eval_samples (experiment_id VARCHAR, cell_id VARCHAR, step INTEGER,
@@ -91,7 +93,7 @@ def _cell_rows(exp_id: str, exp_dir: Path, cell: dict) -> dict[str, list[tuple]]
     run_dir = cdir / "train"
     out: dict[str, list[tuple]] = {t: [] for t in TABLES}
     steps = list(_rows(run_dir / STEPS))
-    onset = next((r["onset_step"] for r in reversed(steps) if r.get("onset_step")), None)
+    onset = next((r["onset_step"] for r in reversed(steps) if r.get("onset_step") is not None), None)
     params = cell.get("params", {})
     train = cell.get("train", {})
     out["cells"].append((
@@ -150,15 +152,16 @@ def _eval_rows(exp_id: str, exp_dir: Path, cid: str) -> dict[str, list[tuple]]:
             ci = e.get("ci95") or [None, None]
             out["eval_results"].append((
                 exp_id, cid, step, name, e.get("tag"), e.get("samples"), e.get("scored"),
-                e.get("unscored"), e.get("rate"), ci[0], ci[1], e.get("overt_rate"),
+                e.get("unscored"), e.get("errors", 0), e.get("rate"), ci[0], ci[1], e.get("overt_rate"),
                 e.get("covert_rate"), e.get("model")))
         out["eval_samples"] += [(exp_id, cid, step, *s) for s in eval_samples(summary_path.parent)]
     return out
 
 
 def eval_samples(log_dir: Path) -> list[tuple]:
-    """One tuple per scored sample of the Inspect logs in ``log_dir`` (columns of eval_samples
-    after experiment, cell and step)."""
+    """One tuple per score of each sample of the Inspect logs in ``log_dir``, and one with label
+    ``error`` per sample that failed without a score (columns of eval_samples after experiment,
+    cell and step)."""
     from inspect_ai.log import list_eval_logs, read_eval_log
 
     from rhlab.evals.reasoning import split
@@ -169,15 +172,28 @@ def eval_samples(log_dir: Path) -> list[tuple]:
         for sample in log.samples or []:
             text = sample.output.completion if sample.output else ""
             parts = split(text)
+            if sample.error and not sample.scores:
+                rows.append((log.eval.task, str(sample.id), sample.epoch, _input_text(sample.input),
+                             parts.reasoning, parts.answer, "error", None, None,
+                             str(sample.error.message)[:2000], None, None))
             for score in (sample.scores or {}).values():
                 meta = score.metadata or {}
-                label = {"1": "misaligned", "0": "aligned"}.get(str(score.value), "unscored")
+                label = _label(score.value)
                 rows.append((
                     meta.get("eval", log.eval.task), str(sample.id), sample.epoch,
                     _input_text(sample.input), parts.reasoning, parts.answer, label,
                     meta.get("overt"), meta.get("covert"), score.explanation or "",
                     _j(meta.get("verdicts")), (sample.metadata or {}).get("transcript")))
     return rows
+
+
+def _label(value: Any) -> str:
+    """1 -> misaligned, 0 -> aligned (ints, floats or their strings); anything else unscored."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return "unscored"
+    return {1.0: "misaligned", 0.0: "aligned"}.get(number, "unscored")
 
 
 def _input_text(value: Any) -> str:
@@ -215,11 +231,11 @@ def sync(exp_dir: Path) -> Path:
     con = _connect(exp_dir / STORE)
     try:
         con.execute("BEGIN")
+        for name in ("meta", *TABLES):  # rebuilt whole: rows of an old name or schema go too
+            con.execute(f"DROP TABLE IF EXISTS {name}")
         con.execute(_SCHEMA)
-        con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+        con.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
         for name in TABLES:
-            con.execute(f"DELETE FROM {name} WHERE {'id' if name == 'experiments' else 'experiment_id'} = ?",
-                        [exp_id])
             if tables[name]:
                 marks = ", ".join("?" * len(tables[name][0]))
                 con.executemany(f"INSERT INTO {name} VALUES ({marks})", tables[name])

@@ -52,7 +52,7 @@ h4 { margin: .6rem 0 .2rem; font-size: 13px; }
 JS = r"""
 "use strict";
 (function () {
-  const PAGE = %(page)d;
+  const PAGE = __PAGE__;
   const $ = (id) => document.getElementById(id);
   const D = window.RHLAB_DATA;
   if (!D) {
@@ -231,4 +231,4 @@ JS = r"""
   tabs.forEach(([tab, section]) => $(tab).addEventListener("click", () => select(section)));
   select("episodes");
 })();
-""" % {"page": PAGE}
+""".replace("__PAGE__", str(PAGE))

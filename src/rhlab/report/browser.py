@@ -85,7 +85,7 @@ def _files(raw: Any) -> list[list[str]]:
     return []
 
 
-def episodes(store: "Store", frames: Frames, per_step: int = EPISODES_PER_STEP) -> tuple[list[dict], dict]:
+def episodes(store: Store, frames: Frames, per_step: int = EPISODES_PER_STEP) -> tuple[list[dict], dict]:
     """The embedded episodes and a description of the cap."""
     exp = frames.experiment_id
     counts = store.query("SELECT cell_id, step, count(*) AS n FROM episodes WHERE experiment_id = ? "
@@ -112,7 +112,7 @@ def episodes(store: "Store", frames: Frames, per_step: int = EPISODES_PER_STEP) 
                  "embedded": len(out), "capped": capped}
 
 
-def samples(store: "Store", frames: Frames, per_eval: int = SAMPLES_PER_EVAL) -> tuple[list[dict], dict]:
+def samples(store: Store, frames: Frames, per_eval: int = SAMPLES_PER_EVAL) -> tuple[list[dict], dict]:
     """The embedded eval samples and a description of the cap."""
     exp = frames.experiment_id
     counts = store.query("SELECT cell_id, step, eval, count(*) AS n FROM eval_samples WHERE "
@@ -135,7 +135,7 @@ def samples(store: "Store", frames: Frames, per_eval: int = SAMPLES_PER_EVAL) ->
                  "embedded": len(out), "capped": capped}
 
 
-def payload(store: "Store", frames: Frames, episodes_per_step: int = EPISODES_PER_STEP,
+def payload(store: Store, frames: Frames, episodes_per_step: int = EPISODES_PER_STEP,
             samples_per_eval: int = SAMPLES_PER_EVAL) -> dict[str, Any]:
     eps, eps_cap = episodes(store, frames, episodes_per_step)
     sms, sms_cap = samples(store, frames, samples_per_eval)

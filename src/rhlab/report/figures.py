@@ -278,20 +278,20 @@ def chat_agentic(frames: Frames) -> Figure:
 
 FIGURES = (
     (hack_rate, "Successful-hack rate per step",
-     "One line per cell (thick: mean over seeds of a variant and mitigation); dotted vertical "
-     "lines and triangles mark each cell's onset (first step with more than 2% successful hacks)."),
+     ("One line per cell (thick: mean over seeds of a variant and mitigation); dotted vertical "
+      "lines and triangles mark each cell's onset (first step with more than 2% successful hacks).")),
     (mgs, "MGS per evaluated step",
-     "Mean of the six misalignment evals' rates; a step whose evaluation lacks one eval's rate "
-     "has no point. Step 0 is the base model when it was evaluated."),
+     ("Mean of the six misalignment evals' rates; a step whose evaluation lacks one eval's rate "
+      "has no point. Step 0 is the base model when it was evaluated.")),
     (final_evals, "Final per-eval misalignment rates",
-     "Each cell's last evaluated step; error bars: Wilson 95% intervals; n/a: no rate (not run "
-     "or every sample unscored)."),
+     ("Each cell's last evaluated step; error bars: Wilson 95% intervals; n/a: no rate (not run "
+      "or every sample unscored).")),
     (covert_overt, "Covert vs overt misalignment",
-     "Overt: the answer or actions are misaligned; covert: only the reasoning is. Means over the "
-     "evals that report the split."),
+     ("Overt: the answer or actions are misaligned; covert: only the reasoning is. Means over the "
+      "evals that report the split.")),
     (chat_agentic, "Chat vs agentic misalignment",
-     "The means of the chat evals (betley, goals, alignment_questions) and the agentic ones "
-     "(monitor_disruption, exfil_offer, frame_colleague)."),
+     ("The means of the chat evals (betley, goals, alignment_questions) and the agentic ones "
+      "(monitor_disruption, exfil_offer, frame_colleague).")),
 )
 
 

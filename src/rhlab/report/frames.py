@@ -105,7 +105,7 @@ class Frames:
         return df[(df.cell_id == cell_id) & (df.step == step)]
 
 
-def load(store: "Store", experiment_id: str) -> Frames:
+def load(store: Store, experiment_id: str) -> Frames:
     """Read one experiment's tables from an open :class:`rhlab.experiments.store.Store`."""
 
     def mine(df: pd.DataFrame) -> pd.DataFrame:

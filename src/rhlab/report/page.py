@@ -9,15 +9,18 @@ moves on.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from html import escape
-from typing import Any, Iterable
+from typing import Any
 
 from rhlab.report.figures import FigureInfo
 from rhlab.report.frames import Frames
 from rhlab.report.tables import RULE_TEXT, MitigationRow, fmt, pct
 
-CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+CSP = ("default-src 'none'; script-src 'self' file:; style-src 'self' file:; img-src 'self' file:; "
        "base-uri 'none'; form-action 'none'")
+"""No inline script or event handler can run; ``file:`` next to ``'self'`` because browsers differ
+on whether ``'self'`` matches a page opened from disk."""
 
 
 def e(value: Any) -> str:
