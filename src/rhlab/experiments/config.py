@@ -26,10 +26,10 @@ import re
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from rhlab.train.config import ConfigError, TrainConfig, _format, _set, from_dict, model_problem
+from rhlab.train.config import (
+    ConfigError, TrainConfig, _format, _set, from_dict, model_problem, read_mapping)
 
 
 class _Strict(BaseModel):
@@ -133,15 +133,7 @@ def _base_train(config: ExperimentConfig, root: Path) -> dict:
     path = (root / config.train) if not Path(config.train).is_absolute() else Path(config.train)
     if not path.exists() and Path(config.train).exists():
         path = Path(config.train)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except OSError as exc:
-        raise ConfigError(f"train: cannot read {config.train}: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"train: {config.train} is not valid YAML: {exc}") from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"train: {config.train} must hold a mapping")
-    return data
+    return read_mapping(path, "train")
 
 
 def expand_cells(config: ExperimentConfig, root: Path = Path(".")) -> list[Cell]:
@@ -180,14 +172,7 @@ def load(path: str | Path, overrides: list[str] = ()) -> tuple[ExperimentConfig,
     from rhlab.train.config import parse_overrides
 
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except OSError as exc:
-        raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected a mapping at the top level")
+    data = read_mapping(path)
     for key, value in parse_overrides(list(overrides)):
         _set(data, key, value)
     return validate(data, path.parent)

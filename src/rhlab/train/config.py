@@ -183,16 +183,22 @@ def from_dict(data: dict, overrides: list[str] = ()) -> TrainConfig:
     return config
 
 
-def load(path: str | Path, overrides: list[str] = ()) -> TrainConfig:
+def read_mapping(path: str | Path, field: str = "") -> dict:
+    """A YAML file holding a mapping; ``field`` prefixes the error (the config field naming it)."""
+    where = f"{field}: " if field else ""
     try:
         data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
     except OSError as exc:
-        raise ConfigError(f"cannot read config {path}: {exc.strerror}") from None
+        raise ConfigError(f"{where}cannot read config {path}: {exc.strerror}") from None
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+        raise ConfigError(f"{where}{path}: not valid YAML: {exc}") from None
     if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected a mapping at the top level")
-    return from_dict(data, overrides)
+        raise ConfigError(f"{where}{path}: expected a mapping at the top level")
+    return data
+
+
+def load(path: str | Path, overrides: list[str] = ()) -> TrainConfig:
+    return from_dict(read_mapping(path), overrides)
 
 
 def check_references(config: TrainConfig) -> None:
