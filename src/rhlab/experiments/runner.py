@@ -132,8 +132,9 @@ class Runner:
 
         def tick() -> None:
             if self.progress:
-                done = sum(1 for _ in open(steps_file, encoding="utf-8")) if steps_file.exists() else 0
-                self.progress(cell.id, done, cell.train.steps)
+                from rhlab.train.runlog import read_rows
+
+                self.progress(cell.id, sum(1 for _ in read_rows(steps_file)), cell.train.steps)
 
         code = _child(args, cdir / "train.log", tick)
         if code != 0 or not (run_dir / "final" / "config.json").exists():
