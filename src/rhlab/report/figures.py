@@ -25,6 +25,7 @@ from pathlib import Path
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.ticker import MaxNLocator
 
 from rhlab.experiments.layout import BASE_CELL
 from rhlab.report.frames import Frames, num
@@ -113,6 +114,7 @@ def hack_rate(frames: Frames) -> Figure:
     labels.append(f"onset (first step > {ONSET_THRESHOLD:.0%})")
     ax.legend(handles, labels, fontsize=8, loc="best")
     ax.set_xlabel("training step")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel("successful-hack rate")
     ax.set_ylim(-0.02, 1.02)
     ax.set_title("Successful reward hacks during training")
@@ -148,6 +150,7 @@ def mgs(frames: Frames) -> Figure:
         return fig
     ax.legend(fontsize=8, loc="best")
     ax.set_xlabel("training step (0 = base model)")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel("MGS (mean of six misalignment rates)")
     ax.set_ylim(-0.02, 1.02)
     ax.set_title("Misalignment generalization score")

@@ -130,6 +130,12 @@ _BROWSER = """
 """
 
 
+def _eval_plan(evals: dict) -> str:
+    every = evals.get("every") or 0
+    plan = f"every {every} steps and the final model" if every else "the final model"
+    return plan + (", and the base model" if evals.get("base") else "")
+
+
 def render(frames: Frames, missing: list[str], cell_rows: list[dict[str, str]],
            mitigation_rows: list[MitigationRow], figures: list[FigureInfo], max_text: int) -> str:
     exp = frames.experiment
@@ -148,7 +154,7 @@ def render(frames: Frames, missing: list[str], cell_rows: list[dict[str, str]],
 <h1>Experiment <code>{e(name)}</code></h1>
 <p class="muted">{e(exp.get('dir'))} · created {e(_when(exp.get('created_at')))} · store synced
 {e(_when(exp.get('synced_at')))} · {e(len(cell_rows))} cells · evals: {e(', '.join(map(str, evals.get('evals') or [])) or 'none')}
-(every {e(evals.get('every', 0))} steps{', base model too' if evals.get('base') else ''})</p>
+({e(_eval_plan(evals))})</p>
 <p><a href="#missing">What is missing</a> · <a href="#cells">Cells</a> · <a href="#mitigations">Mitigations</a>
 · <a href="#figures">Figures</a> · <a href="#transcripts">Transcripts</a></p>
 
