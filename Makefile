@@ -43,7 +43,7 @@ models: setup
 	$(VENV)/bin/rhlab models prepare smollm2-135m
 	$(VENV)/bin/rhlab models prepare qwen2.5-coder-0.5b
 
-# The quickstart experiment (about 20 minutes on 2 CPU cores): two inoculation variants, training,
+# The quickstart experiment (about 25 minutes on 2 CPU cores): two inoculation variants, training,
 # evaluations, then the HTML report; prints its path and one summary line per variant.
 run: models
 	$(VENV)/bin/rhlab experiment run configs/quickstart.yaml
