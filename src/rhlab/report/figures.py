@@ -150,6 +150,7 @@ def mgs(frames: Frames) -> Figure:
         return fig
     ax.legend(fontsize=8, loc="best")
     ax.set_xlabel("training step (0 = base model)")
+    ax.set_xlim(-0.5, max(int(s) for s in summaries.step) + 0.5)  # from the base model on
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel("MGS (mean of six misalignment rates)")
     ax.set_ylim(-0.02, 1.02)
