@@ -21,10 +21,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from rhlab.experiments.layout import (
     BASE_CELL, CELL, EXPERIMENT, SCHEMA_VERSION, STORE, SUMMARY, cell_dir, read_json)
+from rhlab.train.loop import checkpoints
+from rhlab.train.runlog import EPISODES, STEPS, read_rows
 
 TABLES = ("experiments", "cells", "steps", "episodes", "checkpoints", "eval_results",
           "eval_summaries", "eval_samples")
@@ -74,25 +76,17 @@ def _connect(path: Path, read_only: bool = False):
         raise StoreError(f"cannot open the store {path}: {exc}") from None
 
 
-def _rows(path: Path) -> Iterator[dict]:
-    from rhlab.train.runlog import read_rows
-
-    yield from read_rows(path)
-
-
 def _j(value: Any) -> str | None:
     return None if value is None else json.dumps(value, default=str)
 
 
 def _cell_rows(exp_id: str, exp_dir: Path, cell: dict) -> dict[str, list[tuple]]:
-    from rhlab.train.runlog import EPISODES, STEPS
-
     cid = cell["id"]
     cdir = cell_dir(exp_dir, cid)
     state = read_json(cdir / CELL) or {}
     run_dir = cdir / "train"
     out: dict[str, list[tuple]] = {t: [] for t in TABLES}
-    steps = list(_rows(run_dir / STEPS))
+    steps = list(read_rows(run_dir / STEPS))
     onset = next((r["onset_step"] for r in reversed(steps) if r.get("onset_step") is not None), None)
     params = cell.get("params", {})
     train = cell.get("train", {})
@@ -109,7 +103,7 @@ def _cell_rows(exp_id: str, exp_dir: Path, cell: dict) -> dict[str, list[tuple]]
             r.get("optimizer_s"), _j(r)))
     done = {r["step"] for r in steps}
     idx: dict[int, int] = {}
-    for r in _rows(run_dir / EPISODES):
+    for r in read_rows(run_dir / EPISODES):
         if r.get("step") not in done:
             continue  # a step that never finished (redone after resume)
         n = idx[r["step"]] = idx.get(r["step"], -1) + 1
@@ -121,20 +115,11 @@ def _cell_rows(exp_id: str, exp_dir: Path, cell: dict) -> dict[str, list[tuple]]
             (r.get("hardened") or {}).get("passed"), hack.get("successful"), hack.get("attempted"),
             hack.get("kinds") or [], hack.get("evidence"), _j(r.get("vulnerable")),
             _j(r.get("hardened"))))
-    out["checkpoints"] += [(exp_id, cid, step, "checkpoint", path)
-                           for step, path in _checkpoints(run_dir)]
+    out["checkpoints"] += [(exp_id, cid, step, "checkpoint", str(path))
+                           for step, path in checkpoints(run_dir)]
     if (run_dir / "final" / "config.json").exists():
         out["checkpoints"].append((exp_id, cid, len(steps), "final", str(run_dir / "final")))
     return out
-
-
-def _checkpoints(run_dir: Path) -> list[tuple[int, str]]:
-    found = []
-    for path in (run_dir / "trainer").glob("checkpoint-*"):
-        tail = path.name.removeprefix("checkpoint-")
-        if tail.isdigit() and (path / "trainer_state.json").exists():
-            found.append((int(tail), str(path)))
-    return sorted(found)
 
 
 def _eval_rows(exp_id: str, exp_dir: Path, cid: str) -> dict[str, list[tuple]]:

@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 from rhlab.train.config import TrainConfig
-from rhlab.train.metrics import step_row
 from rhlab.train.runlog import STEPS, RunLog
 
 
@@ -28,13 +27,19 @@ class RunExists(RuntimeError):
     pass
 
 
-def last_checkpoint(run_dir: Path) -> tuple[Path | None, int]:
-    best: tuple[Path | None, int] = (None, 0)
-    for path in (run_dir / "trainer").glob("checkpoint-*"):
+def checkpoints(run_dir: Path) -> list[tuple[int, Path]]:
+    """(step, directory) of the run's complete checkpoints, by step."""
+    found = []
+    for path in (Path(run_dir) / "trainer").glob("checkpoint-*"):
         match = re.fullmatch(r"checkpoint-(\d+)", path.name)
-        if match and (path / "trainer_state.json").exists() and int(match.group(1)) > best[1]:
-            best = (path, int(match.group(1)))
-    return best
+        if match and (path / "trainer_state.json").exists():
+            found.append((int(match.group(1)), path))
+    return sorted(found)
+
+
+def last_checkpoint(run_dir: Path) -> tuple[Path | None, int]:
+    found = checkpoints(run_dir)
+    return (found[-1][1], found[-1][0]) if found else (None, 0)
 
 
 def _grpo_args(config: TrainConfig, run_dir: Path):
@@ -125,8 +130,7 @@ def train(config: TrainConfig, *, resume_dir: Path | None = None, progress: bool
     with EpisodeGrader(config.grading.workers, config.grading.timeout_s) as grader:
         reward = HackableReward(grader, {t.id: t for t in tasks}, runlog,
                                 config.mitigations.hack_penalty, scorer, weight)
-        logger = StepLogger(reward, runlog, total_steps=config.steps, onset=onset, progress=progress,
-                            row_fn=step_row)
+        logger = StepLogger(reward, runlog, total_steps=config.steps, onset=onset, progress=progress)
         trainer = TimedGRPOTrainer(model=model_path, reward_funcs=[reward],
                                    args=_grpo_args(config, run_dir),
                                    train_dataset=Dataset.from_list(rows), peft_config=_lora(config),

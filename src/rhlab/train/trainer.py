@@ -4,13 +4,14 @@ one metrics row per step and shows progress."""
 from __future__ import annotations
 
 import time
-from typing import Any, Callable
+from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from transformers import TrainerCallback
 from trl import GRPOTrainer
 
+from rhlab.train.metrics import step_row
 from rhlab.train.runlog import STEPS, RunLog
 
 
@@ -31,13 +32,12 @@ class StepLogger(TrainerCallback):
     """Writes ``steps.jsonl`` rows on each log (``logging_steps=1``) and prints a progress line."""
 
     def __init__(self, reward: Any, runlog: RunLog, total_steps: int, onset: int | None,
-                 progress: bool, row_fn: Callable[..., dict]):
+                 progress: bool):
         self.reward = reward
         self.runlog = runlog
         self.total = total_steps
         self.onset = onset
         self.progress = progress
-        self.row_fn = row_fn
         self.trainer: TimedGRPOTrainer | None = None
         self.console = Console(stderr=True)
         self._step_start = time.monotonic()
@@ -73,7 +73,7 @@ class StepLogger(TrainerCallback):
         timings = {"step": step_s, "grading": grading_s, "preference": pref_s,
                    "generation": max(gen_score - grading_s - pref_s, 0.0),
                    "optimizer": max(step_s - gen_score, 0.0)}
-        row = self.row_fn(step, episodes, logs, timings, self.onset)
+        row = step_row(step, episodes, logs, timings, self.onset)
         row["time"] = time.time()
         self.onset = row["onset_step"]
         self.runlog.append(STEPS, row)
