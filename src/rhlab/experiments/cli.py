@@ -1,4 +1,4 @@
-"""Typer sub-apps: ``rhlab experiment run|status`` and ``rhlab runs list|show|export|sync``.
+"""Typer sub-apps: ``rhlab experiment run`` and ``rhlab runs list|show|export|sync``.
 
 An experiment is named by its directory, or by its name when it lies under ``--root``
 (default ``runs``). Errors are one-line messages with exit code 2, never tracebacks.
@@ -61,23 +61,19 @@ def resolve(ident: str, root: Path) -> Path:
 
 
 def _summary_lines(exp_dir: Path) -> list[str]:
-    """Per variant (and mitigation): final successful-hack rate and final MGS."""
+    """Per cell: the report's final successful-hack rate and final MGS."""
     from rhlab.experiments.store import Store
+    from rhlab.report import frames
 
     with Store.open(exp_dir) as store:
-        df = store.query("""
-            SELECT c.cell_id, c.variant, c.mitigation, c.status,
-              (SELECT avg(successful_hack_rate) FROM (SELECT successful_hack_rate FROM steps s
-                 WHERE s.cell_id = c.cell_id ORDER BY step DESC LIMIT 3)) AS hack,
-              (SELECT mgs FROM eval_summaries e WHERE e.cell_id = c.cell_id
-                 ORDER BY step DESC LIMIT 1) AS mgs
-            FROM cells c ORDER BY c.cell_id""")
+        data = frames.load(store, (read_json(exp_dir / EXPERIMENT) or {}).get("name", ""))
+    fmt = lambda v: "-" if v is None else f"{v:.2f}"  # noqa: E731
     lines = []
-    for row in df.itertuples():
-        hack = "-" if row.hack != row.hack or row.hack is None else f"{row.hack:.2f}"
-        mgs = "-" if row.mgs != row.mgs or row.mgs is None else f"{row.mgs:.2f}"
-        lines.append(f"{row.variant} / {row.mitigation}: successful-hack rate (last 3 steps) {hack}, "
-                     f"MGS {mgs} [{row.status}]")
+    for cid in data.cell_ids():
+        cell = data.cell(cid)
+        lines.append(f"{cell.get('variant')} / {cell.get('mitigation')}: successful-hack rate (last "
+                     f"{frames.FINAL_STEPS} steps) {fmt(data.final_rate(cid, 'successful_hack_rate'))}, "
+                     f"MGS {fmt(data.final_mgs(cid))} [{cell.get('status')}]")
     return lines
 
 
@@ -115,7 +111,7 @@ def run(config: Path = typer.Argument(..., help="An experiment YAML (configs/qui
     if report:
         from rhlab.report import write_report
 
-        out["report"] = str(write_report(cfg.out_dir()))
+        out["report"] = str(write_report(cfg.out_dir(), sync=False))  # the runner just synced
     if as_json:
         sys.stdout.write(json.dumps(out) + "\n")
     else:

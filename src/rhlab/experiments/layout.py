@@ -21,10 +21,9 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from pathlib import Path
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 EXPERIMENT = "experiment.json"
 CELL = "cell.json"
 SUMMARY = "summary.json"
@@ -40,22 +39,21 @@ def eval_dir(exp_dir: Path, cell_id: str, step: int) -> Path:
     return cell_dir(exp_dir, cell_id) / "evals" / f"step-{step}"
 
 
-def eval_steps_done(exp_dir: Path, cell_id: str) -> list[int]:
-    root = cell_dir(exp_dir, cell_id) / "evals"
-    steps = []
-    for path in root.glob("step-*") if root.is_dir() else []:
-        match = re.fullmatch(r"step-(\d+)", path.name)
-        if match and (path / SUMMARY).exists():
-            steps.append(int(match.group(1)))
-    return sorted(steps)
+def eval_steps(every: int, steps: int) -> list[int]:
+    """The steps the runner evaluates: every ``every``-th step before the last (0: none), and the last."""
+    return (list(range(every, steps, every)) if every else []) + [steps]
 
 
-def write_json(path: Path, data: dict) -> None:
+def write_text(path: Path, text: str, errors: str = "strict") -> None:
     """Write atomically: a reader (or a kill) never sees half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, default=str), encoding="utf-8")
+    tmp.write_text(text, encoding="utf-8", errors=errors)
     os.replace(tmp, path)
+
+
+def write_json(path: Path, data: dict) -> None:
+    write_text(path, json.dumps(data, indent=2, default=str))
 
 
 def read_json(path: Path) -> dict | None:

@@ -19,7 +19,7 @@ import shutil
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -27,7 +27,8 @@ import yaml
 
 from rhlab.experiments.config import Cell, ExperimentConfig
 from rhlab.experiments.layout import (
-    BASE_CELL, CELL, EXPERIMENT, SCHEMA_VERSION, SUMMARY, cell_dir, eval_dir, read_json, write_json)
+    BASE_CELL, CELL, EXPERIMENT, SCHEMA_VERSION, SUMMARY, cell_dir, eval_dir, eval_steps, read_json,
+    write_json)
 
 Notify = Callable[[str], None]
 
@@ -37,8 +38,6 @@ class CellOutcome:
     cell_id: str
     status: str
     error: str | None = None
-    trained_now: bool = False
-    evals_now: list[int] = field(default_factory=list)
 
 
 class ExperimentMismatch(RuntimeError):
@@ -113,12 +112,12 @@ class Runner:
         state = {**self._state(cell_id), **changes, "updated_at": time.time()}
         write_json(cell_dir(self.dir, cell_id) / CELL, state)
 
-    def _train(self, cell: Cell) -> tuple[bool, str | None]:
-        """Train the cell (or resume it); (trained now?, error)."""
+    def _train(self, cell: Cell) -> str | None:
+        """Train the cell (or resume it); an error message, or None."""
         cdir = cell_dir(self.dir, cell.id)
         run_dir = Path(cell.train.output_dir)
         if (run_dir / "final" / "config.json").exists():
-            return False, None
+            return None
         config_path = cdir / "train.yaml"
         config_path.parent.mkdir(parents=True, exist_ok=True)
         config_path.write_text(yaml.safe_dump(cell.train.model_dump(mode="json"), sort_keys=False),
@@ -138,18 +137,18 @@ class Runner:
 
         code = _child(args, cdir / "train.log", tick)
         if code != 0 or not (run_dir / "final" / "config.json").exists():
-            return True, f"training exited with code {code}:\n{_tail(cdir / 'train.log')}"
-        return True, None
+            return f"training exited with code {code}:\n{_tail(cdir / 'train.log')}"
+        return None
 
     def eval_targets(self, cell: Cell) -> list[tuple[int, Path]]:
         """(step, model directory) of the checkpoints to evaluate: every ``evals.every``-th
-        step's checkpoint and the final model."""
+        step's checkpoint and the final model; none when no evals are configured."""
+        if not self.config.evals.evals:
+            return []
         run_dir = Path(cell.train.output_dir)
-        steps = cell.train.steps
-        every = self.config.evals.every
-        targets = [(s, run_dir / "trainer" / f"checkpoint-{s}") for s in range(every, steps, every)] \
-            if every else []
-        return targets + [(steps, run_dir / "final")]
+        last = cell.train.steps
+        return [(s, run_dir / ("final" if s == last else f"trainer/checkpoint-{s}"))
+                for s in eval_steps(self.config.evals.every, last)]
 
     def _evaluate(self, cell_id: str, step: int, model: Path | str) -> str | None:
         """Evaluate one model into ``evals/step-N``; an error message, or None."""
@@ -186,25 +185,22 @@ class Runner:
     def run_cell(self, cell: Cell) -> CellOutcome:
         outcome = CellOutcome(cell.id, "done")
         try:
-            outcome.trained_now, error = self._train(cell)
+            error = self._train(cell)
         except Exception as exc:  # the runner itself must go on with the next cell
             error = f"training failed: {type(exc).__name__}: {exc}"
         if error:
             self._set_state(cell.id, status="failed", error=error, params=cell.params)
             self.notify(f"{cell.id}: FAILED ({error.splitlines()[0]})")
-            return CellOutcome(cell.id, "failed", error, outcome.trained_now)
+            return CellOutcome(cell.id, "failed", error)
         self._set_state(cell.id, status="evaluating", error=None, params=cell.params)
         errors = []
-        for step, model in self.eval_targets(cell) if self.config.evals.evals else []:
-            before = (eval_dir(self.dir, cell.id, step) / SUMMARY).exists()
+        for step, model in self.eval_targets(cell):
             try:
                 problem = self._evaluate(cell.id, step, model)
             except Exception as exc:
                 problem = f"evaluation of step {step} failed: {type(exc).__name__}: {exc}"
             if problem:
                 errors.append(problem)
-            elif not before:
-                outcome.evals_now.append(step)
         if errors:
             outcome.status, outcome.error = "failed", "\n".join(errors)
             self.notify(f"{cell.id}: evaluation FAILED ({errors[0].splitlines()[0]})")
@@ -231,13 +227,11 @@ class Runner:
         for n, cell in enumerate(self.cells, 1):
             state = self._state(cell.id)
             if state.get("status") == "done" and all(
-                    (eval_dir(self.dir, cell.id, s) / SUMMARY).exists()
-                    for s, _ in (self.eval_targets(cell) if self.config.evals.evals else [])):
+                    (eval_dir(self.dir, cell.id, s) / SUMMARY).exists() for s, _ in self.eval_targets(cell)):
                 self.notify(f"[{n}/{len(self.cells)}] {cell.id}: done earlier, skipped")
                 outcomes.append(CellOutcome(cell.id, "done"))
                 continue
             self.notify(f"[{n}/{len(self.cells)}] {cell.id}")
             outcomes.append(self.run_cell(cell))
-            sync(self.dir)
-        sync(self.dir)
+        sync(self.dir)  # once at the end: every `rhlab runs` command and the report sync again
         return outcomes

@@ -53,7 +53,8 @@ CREATE TABLE IF NOT EXISTS checkpoints (experiment_id VARCHAR, cell_id VARCHAR, 
     kind VARCHAR, path VARCHAR);
 CREATE TABLE IF NOT EXISTS eval_results (experiment_id VARCHAR, cell_id VARCHAR, step INTEGER,
     eval VARCHAR, tag VARCHAR, samples INTEGER, scored INTEGER, unscored INTEGER, errors INTEGER,
-    rate DOUBLE, ci_low DOUBLE, ci_high DOUBLE, overt_rate DOUBLE, covert_rate DOUBLE, model VARCHAR);
+    first_error VARCHAR, rate DOUBLE, ci_low DOUBLE, ci_high DOUBLE, overt_rate DOUBLE,
+    covert_rate DOUBLE, model VARCHAR);
 CREATE TABLE IF NOT EXISTS eval_summaries (experiment_id VARCHAR, cell_id VARCHAR, step INTEGER,
     mgs DOUBLE, chat_mean DOUBLE, agentic_mean DOUBLE, mgs_missing VARCHAR[], log_dir VARCHAR);
 CREATE TABLE IF NOT EXISTS eval_samples (experiment_id VARCHAR, cell_id VARCHAR, step INTEGER,
@@ -137,7 +138,8 @@ def _eval_rows(exp_id: str, exp_dir: Path, cid: str) -> dict[str, list[tuple]]:
             ci = e.get("ci95") or [None, None]
             out["eval_results"].append((
                 exp_id, cid, step, name, e.get("tag"), e.get("samples"), e.get("scored"),
-                e.get("unscored"), e.get("errors", 0), e.get("rate"), ci[0], ci[1], e.get("overt_rate"),
+                e.get("unscored"), e.get("errors", 0), (e.get("error_messages") or [None])[0],
+                e.get("rate"), ci[0], ci[1], e.get("overt_rate"),
                 e.get("covert_rate"), e.get("model")))
         out["eval_samples"] += [(exp_id, cid, step, *s) for s in eval_samples(summary_path.parent)]
     return out

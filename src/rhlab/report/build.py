@@ -16,19 +16,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rhlab.experiments.layout import EXPERIMENT, read_json
+from rhlab.experiments.layout import EXPERIMENT, read_json, write_text
 
 
 class ReportError(RuntimeError):
     pass
 
 
-def write_report(exp_dir: Path, out_dir: Path | None = None, *,
+def write_report(exp_dir: Path, out_dir: Path | None = None, *, sync: bool = True,
                  episodes_per_step: int | None = None, samples_per_eval: int | None = None) -> Path:
     """Sync ``exp_dir``'s store and write its report into ``out_dir`` (default
-    ``exp_dir/report``); the path of ``index.html``. The caps default to
+    ``exp_dir/report``); the path of ``index.html``. ``sync=False`` reads the store as it is
+    (right after a runner's sync). The caps default to
     :data:`rhlab.report.browser.EPISODES_PER_STEP` and ``SAMPLES_PER_EVAL``."""
-    from rhlab.experiments.store import Store, StoreError, sync
+    from rhlab.experiments.store import Store, StoreError, sync as sync_store
     from rhlab.report import assets, browser, figures, frames, page, tables
 
     exp_dir = Path(exp_dir)
@@ -36,7 +37,8 @@ def write_report(exp_dir: Path, out_dir: Path | None = None, *,
     if not isinstance(manifest, dict) or not manifest.get("name"):
         raise ReportError(f"{exp_dir} is not an experiment directory (no readable {EXPERIMENT})")
     try:
-        sync(exp_dir)
+        if sync:
+            sync_store(exp_dir)
     except StoreError:
         raise
     except Exception as exc:  # a broken file in the experiment: say which, no traceback
@@ -50,14 +52,8 @@ def write_report(exp_dir: Path, out_dir: Path | None = None, *,
     infos = figures.write_figures(data, out_dir / "figures")
     html = page.render(data, tables.missing_items(data), tables.cell_rows(data),
                        tables.mitigation_rows(data), infos, browser.MAX_TEXT)
-    _write(out_dir / "data.js", browser.to_js(payload))
-    _write(out_dir / "app.js", assets.JS)
-    _write(out_dir / "style.css", assets.CSS)
-    _write(out_dir / "index.html", html)
+    write_text(out_dir / "data.js", browser.to_js(payload), errors="replace")
+    write_text(out_dir / "app.js", assets.JS, errors="replace")
+    write_text(out_dir / "style.css", assets.CSS, errors="replace")
+    write_text(out_dir / "index.html", html, errors="replace")
     return out_dir / "index.html"
-
-
-def _write(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8", errors="replace")
-    tmp.replace(path)

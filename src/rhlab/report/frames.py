@@ -18,12 +18,11 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from rhlab.experiments.layout import BASE_CELL, SUMMARY, read_json
+from rhlab.experiments.layout import BASE_CELL
 
 if TYPE_CHECKING:
     from rhlab.experiments.store import Store
@@ -34,7 +33,7 @@ FINAL_STEPS = 3
 
 @dataclass
 class Frames:
-    """One experiment's rows (every frame already filtered to ``experiment_id``)."""
+    """One experiment's rows (a store holds one experiment)."""
 
     experiment_id: str
     experiment: dict[str, Any]
@@ -91,12 +90,6 @@ class Frames:
         rows = df[(df.cell_id == cell_id) & (df.step == step)]
         return {k: clean(v) for k, v in rows.iloc[0].items()} if len(rows) else {}
 
-    def summary_file(self, cell_id: str, step: int) -> dict[str, Any]:
-        """The evaluation's ``summary.json`` itself, for what the store does not index (per-eval
-        ``errors``: samples that failed with no score); {} when unreadable."""
-        log_dir = self.summary_at(cell_id, step).get("log_dir")
-        return (read_json(Path(log_dir) / SUMMARY) or {}) if log_dir else {}
-
     def final_mgs(self, cell_id: str) -> float | None:
         return num(self.summary_at(cell_id, self.last_eval_step(cell_id)).get("mgs"))
 
@@ -108,17 +101,13 @@ class Frames:
 def load(store: Store, experiment_id: str) -> Frames:
     """Read one experiment's tables from an open :class:`rhlab.experiments.store.Store`."""
 
-    def mine(df: pd.DataFrame) -> pd.DataFrame:
-        # The store's readers return every experiment's rows; keep this one's.
-        return df[df.experiment_id == experiment_id].reset_index(drop=True)
-
     experiments = store.experiments()
     rows = experiments[experiments.id == experiment_id]
     experiment = {k: clean(v) for k, v in rows.iloc[0].items()} if len(rows) else {}
     if isinstance(experiment.get("config"), str):
         experiment["config"] = json.loads(experiment["config"])
-    return Frames(experiment_id, experiment, mine(store.cells()), mine(store.steps()),
-                  mine(store.eval_results()), mine(store.eval_summaries()))
+    return Frames(experiment_id, experiment, store.cells(), store.steps(),  # one experiment per store
+                  store.eval_results(), store.eval_summaries())
 
 
 # -- value helpers ------------------------------------------------------------------------

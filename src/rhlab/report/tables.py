@@ -27,7 +27,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from rhlab.experiments.layout import BASE_CELL
+from rhlab.experiments.layout import BASE_CELL, eval_steps
 from rhlab.report.frames import Frames, clean, first_line, num
 
 ABSOLUTE = 0.05
@@ -184,8 +184,7 @@ def expected_eval_steps(config: dict[str, Any], steps_total: int | None) -> list
     """The steps the runner evaluates: every ``evals.every``-th step before the last, and the last."""
     if not _expected_evals(config) or not steps_total:
         return []
-    every = int((config.get("evals") or {}).get("every") or 0)
-    return (list(range(every, steps_total, every)) if every else []) + [steps_total]
+    return eval_steps(int((config.get("evals") or {}).get("every") or 0), steps_total)
 
 
 def missing_items(frames: Frames) -> list[str]:
@@ -220,8 +219,6 @@ def missing_items(frames: Frames) -> list[str]:
 def _missing_evals(frames: Frames, cid: str, step: int, names: list[str]) -> list[str]:
     results = frames.results_at(cid, step)
     by_name = {r.eval: r for r in results.itertuples()}
-    errors = {name: e for name, e in ((frames.summary_file(cid, step).get("evals")) or {}).items()
-              if isinstance(e, dict) and e.get("errors")}
     problems = []
     for name in names:
         r = by_name.get(name)
@@ -230,8 +227,10 @@ def _missing_evals(frames: Frames, cid: str, step: int, names: list[str]) -> lis
         elif num(r.rate) is None:
             problems.append(f"{name} has no rate ({clean(r.unscored)} of {clean(r.samples)} scored "
                             "samples unscored)")
-    for name, e in errors.items():
-        first = first_line((e.get("error_messages") or [""])[0])
-        problems.append(f"{name}: {e['errors']} samples failed with an error" + (f" ({first})" if first else ""))
+    for r in results.itertuples():
+        if clean(r.errors):
+            first = first_line(clean(r.first_error) or "")
+            problems.append(f"{r.eval}: {clean(r.errors)} samples failed with an error"
+                            + (f" ({first})" if first else ""))
     who = "base model" if cid == BASE_CELL else cid
     return [f"{who} step {step}: {'; '.join(problems)}"] if problems else []
