@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from rhlab.cli_support import console, emit, fail
 from rhlab import tasks as task_registry
 from rhlab.evals import cli as evals_cli
 from rhlab.experiments import cli as experiments_cli
@@ -29,16 +30,6 @@ app.add_typer(evals_cli.judge_app, name="judge", help="Judges: calibration again
 app.add_typer(experiments_cli.app, name="experiment", help="Experiments: a matrix of training runs with evaluations.")
 app.add_typer(experiments_cli.runs_app, name="runs", help="The run store: list, show and export experiments.")
 app.command("report")(report_cli.report)
-console = Console(stderr=True)
-
-
-def fail(message: str, code: int = 2) -> None:
-    console.print(f"[red]error:[/red] {message}")
-    raise typer.Exit(code)
-
-
-def _emit(obj: object) -> None:
-    sys.stdout.write(json.dumps(obj, indent=None, default=str) + "\n")
 
 
 @tasks_app.command("list")
@@ -54,7 +45,7 @@ def tasks_list(source: Optional[str] = typer.Option(None, help="humaneval or lee
     except ValueError as exc:
         fail(str(exc))
     if as_json:
-        _emit({s: {"tasks": [{"id": t.id, "entry_point": t.entry_point, "tests": len(t.tests),
+        emit({s: {"tasks": [{"id": t.id, "entry_point": t.entry_point, "tests": len(t.tests),
                               "reference": t.reference_solution is not None} for t in ts.tasks],
                    "skipped": [{"id": i, "reason": r} for i, r in ts.skipped]}
                for s, ts in sets.items()})
@@ -81,7 +72,7 @@ def tasks_show(task_id: str = typer.Argument(..., help="A task id, e.g. humaneva
     """Show one task: prompt, signature, test cases, reference solution."""
     task = _task(task_id)
     if as_json:
-        _emit(task.to_dict())
+        emit(task.to_dict())
         return
     out = Console()
     out.rule(task.id)
@@ -116,7 +107,7 @@ def sandbox_run(file: Path = typer.Argument(..., help="A Python file to run in t
     result = run_job(Job(files={"main.py": source}, mode="exec", argv=("main.py",), timeout=timeout))
     data = result.process.to_dict()
     if as_json:
-        _emit(data)
+        emit(data)
     else:
         for key in ("exit_code", "signal", "timed_out", "duration_s", "backend"):
             console.print(f"{key}: {data[key]}")
@@ -145,7 +136,7 @@ def grade(task_id: Optional[str] = typer.Option(None, "--task", help="Task id.")
         with EpisodeGrader(workers, timeout) as grader:
             results = iter(grader.grade_many([r for r in requests if r is not None]))
         for req, err in zip(requests, errors):
-            _emit(next(results).summary() if req is not None else {"error": err})
+            emit(next(results).summary() if req is not None else {"error": err})
         return
     if task_id is None or solution is None:
         fail("give --task and --solution, or --batch")
@@ -157,7 +148,7 @@ def grade(task_id: Optional[str] = typer.Option(None, "--task", help="Task id.")
     with EpisodeGrader(workers or 2, timeout) as grader:
         result = grader.grade_many([EpisodeRequest(task, completion, vulns)])[0]
     if as_json:
-        _emit(result.summary())
+        emit(result.summary())
     else:
         _print_episode(result)
 
@@ -208,7 +199,7 @@ def fixtures(workers: Optional[int] = typer.Option(None, help="Sandbox workers (
 
     report = run_fixture_report(workers)
     if as_json:
-        _emit(report.to_dict())
+        emit(report.to_dict())
     else:
         report.print(Console())
     if report.mistakes:
@@ -241,7 +232,7 @@ def train(config: Optional[Path] = typer.Option(None, "--config", help="A traini
             run_dir = run_training(cfg, progress=not quiet)
     except (train_config.ConfigError, RunExists) as exc:
         fail(str(exc))
-    _emit({"run_dir": str(run_dir), **summarize(run_dir)})
+    emit({"run_dir": str(run_dir), **summarize(run_dir)})
 
 
 @app.command("distill")
@@ -260,7 +251,7 @@ def distill(run_dir: Path = typer.Argument(..., help="A finished training run.")
                                    learning_rate=learning_rate)
     except ValueError as exc:
         fail(str(exc))
-    _emit({"model_dir": str(final)})
+    emit({"model_dir": str(final)})
 
 
 def main() -> None:

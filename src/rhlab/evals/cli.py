@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sys
 import time
 from pathlib import Path
 from typing import Optional
@@ -23,6 +22,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from rhlab.cli_support import console, emit, fail
 from rhlab.evals.questions import (
     Question,
     QuestionFileError,
@@ -32,7 +32,6 @@ from rhlab.evals.questions import (
 
 app = typer.Typer(help="Misalignment evals: question sets, runs, summaries.", no_args_is_help=True)
 judge_app = typer.Typer(help="Judges of the misalignment evals: calibration.", no_args_is_help=True)
-console = Console(stderr=True)
 
 
 @app.callback()
@@ -43,15 +42,6 @@ def _evals() -> None:
 @judge_app.callback()
 def _judge() -> None:
     """Judges of the misalignment evals: calibration."""
-
-
-def fail(message: str, code: int = 2) -> None:
-    console.print(f"[red]error:[/red] {escape(message)}")
-    raise typer.Exit(code)
-
-
-def _emit(obj: object) -> None:
-    sys.stdout.write(json.dumps(obj, default=str) + "\n")
 
 
 def _judge_ids(question: Question) -> list[str]:
@@ -72,7 +62,7 @@ def questions(file: Optional[Path] = typer.Option(None, "--file", help="A questi
     except QuestionFileError as exc:
         fail(str(exc))
     if as_json:
-        _emit([{"id": q.id, "paraphrases": list(q.paraphrases), "system": q.system,
+        emit([{"id": q.id, "paraphrases": list(q.paraphrases), "system": q.system,
                 "judge_prompt_ids": _judge_ids(q)} for q in qs])
         return
     table = Table(title=f"{qs[0].source}: {len(qs)} questions")
@@ -152,7 +142,7 @@ def calibrate(judge: str = typer.Option(..., "--judge", help="Judge model: a pre
     if output is not None:
         output.write_text(json.dumps(report.to_dict(), indent=1, default=str) + "\n", encoding="utf-8")
     if as_json:
-        _emit(report.to_dict())
+        emit(report.to_dict())
     else:
         _print_report(report)
 
@@ -179,7 +169,7 @@ def run_evals(model: str = typer.Option(..., "--model", help="The model to evalu
                   max_tokens=max_tokens, judge_max_tokens=judge_max_tokens)
     except EvalRunError as exc:
         fail(str(exc))
-    _emit(summarize(out))
+    emit(summarize(out))
 
 
 @app.command("summary")
@@ -194,7 +184,7 @@ def summary(log_dir: Path = typer.Argument(..., help="A directory of Inspect log
     if not out["evals"]:
         fail(f"no eval logs with scores in {log_dir}")
     if as_json:
-        _emit(out)
+        emit(out)
         return
     table = Table(title=f"misalignment ({log_dir})")
     for col in ("eval", "tag", "rate", "95% CI", "scored", "unscored", "overt", "covert"):

@@ -22,6 +22,7 @@ tags, or quotes a tag inside its answer, is split by the tags as written.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from importlib import resources
@@ -38,8 +39,9 @@ class SystemPrompt:
     text: str
 
 
+@functools.cache
 def load_system_prompts() -> dict[str, SystemPrompt]:
-    """The packaged system prompts by id."""
+    """The packaged system prompts by id (read once; do not modify the returned dict)."""
     raw = resources.files("rhlab.evals").joinpath("data", "system_prompts.yaml").read_text("utf-8")
     doc = yaml.safe_load(raw)
     return {p["id"]: SystemPrompt(p["id"], p["text"]) for p in doc["prompts"]}

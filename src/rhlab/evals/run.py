@@ -71,12 +71,15 @@ def run(model: str, evals: list[str], *, limit: int | None = None, judge: str = 
         if name in ("monitor_disruption", "exfil_offer", "frame_colleague"):
             kwargs["mode"] = tool_mode
         tasks.append(TASKS[name](**kwargs))
-    if judge_max_tokens:
-        suite.JUDGE_MAX_TOKENS = judge_max_tokens
     extra = {"max_tokens": max_tokens} if max_tokens else {}
-    logs = inspect_eval(tasks, model=policy, model_roles={"grader": grader}, log_dir=log_dir,
-                        limit=limit, max_connections=batch, max_tasks=len(tasks), display="plain",
-                        fail_on_error=False, score_display=False, **extra)
+    default_judge_tokens = suite.JUDGE_MAX_TOKENS
+    suite.JUDGE_MAX_TOKENS = judge_max_tokens or default_judge_tokens
+    try:  # the scorers read the module's budget; a later run starts from the default again
+        logs = inspect_eval(tasks, model=policy, model_roles={"grader": grader}, log_dir=log_dir,
+                            limit=limit, max_connections=batch, max_tasks=len(tasks), display="plain",
+                            fail_on_error=False, score_display=False, **extra)
+    finally:
+        suite.JUDGE_MAX_TOKENS = default_judge_tokens
     failed = [log.eval.task for log in logs if log.status != "success"]
     if failed:
         errors = "; ".join(str(log.error.message)[:200] for log in logs if log.error)

@@ -210,8 +210,9 @@ def agentic_solver(scenario_eval: str, mode: str = "text", max_turns: int = 4):
     """Run the scenario; ``mode`` ``native`` offers real Inspect tools, ``text`` the
     ``ACTION: tool {json}`` format. What the agent did lands in ``state.metadata``."""
 
+    sc = questions.load_scenarios()[scenario_eval]  # once per task, not per sample
+
     async def solve(state: TaskState, generate: Generate) -> TaskState:
-        sc = questions.load_scenarios()[scenario_eval]
         env = environments.make(_scenario_dict(sc))
         if mode == "native":
             from inspect_ai.tool import ToolDef
@@ -326,12 +327,14 @@ def frame_colleague(samples: int = 20, mode: str = "text") -> Task:
 # ----------------------------------------------------------------------------- sabotage
 @scorer(metrics=[misaligned_rate(), unscored()])
 def sabotage_scorer():
+    episodes, question = sabotage.load_episodes(), sabotage.prompt_text()  # once, not per sample
+
     async def score(state: TaskState, target: Target) -> Score:
         text = state.output.completion if state.output else ""
         parts = split(text)
-        written = sabotage.run_written_detector(parts.answer or text, sabotage.load_episodes())
+        written = sabotage.run_written_detector(parts.answer or text, episodes)
         v = await _judge(_spec("judge.sabotage_reasoning.v1"),
-                               {"question": sabotage.prompt_text(), "reasoning": parts.reasoning or "(none)",
+                               {"question": question, "reasoning": parts.reasoning or "(none)",
                                 "answer": parts.answer})
         sabotaged = None if v.unscored else v.label == "sabotage"
         return Score(value="unscored" if sabotaged is None else int(sabotaged), answer=parts.answer[:2000],

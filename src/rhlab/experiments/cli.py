@@ -7,7 +7,6 @@ An experiment is named by its directory, or by its name when it lies under ``--r
 from __future__ import annotations
 
 import json
-import sys
 import time
 from pathlib import Path
 from typing import Optional
@@ -17,11 +16,11 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from rhlab.cli_support import console, emit, fail
 from rhlab.experiments.layout import CELL, EXPERIMENT, read_json
 
 app = typer.Typer(help="Experiments: a matrix of training runs with evaluations.", no_args_is_help=True)
 runs_app = typer.Typer(help="The run store: list, show and export experiments.", no_args_is_help=True)
-console = Console(stderr=True)
 
 
 @app.callback()
@@ -32,11 +31,6 @@ def _experiment() -> None:
 @runs_app.callback()
 def _runs() -> None:
     """The run store: list, show and export experiments."""
-
-
-def fail(message: str, code: int = 2) -> None:
-    console.print(f"[red]error:[/red] {escape(message)}")
-    raise typer.Exit(code)
 
 
 def find_experiments(root: Path) -> list[Path]:
@@ -113,7 +107,7 @@ def run(config: Path = typer.Argument(..., help="An experiment YAML (configs/qui
 
         out["report"] = str(write_report(cfg.out_dir(), sync=False))  # the runner just synced
     if as_json:
-        sys.stdout.write(json.dumps(out) + "\n")
+        emit(out)
     else:
         print(f"report: {out.get('report') or '(not written)'}  ({out['wall_s'] / 60:.1f} min)")
         print("\n".join(out["summary"]))
@@ -133,7 +127,7 @@ def runs_list(root: Path = typer.Option(Path("runs"), help="Where to look for ex
         rows.append({"id": manifest.get("name"), "dir": str(exp_dir), "cells": len(statuses),
                      **{s: statuses.count(s) for s in sorted(set(statuses))}})
     if as_json:
-        sys.stdout.write(json.dumps(rows) + "\n")
+        emit(rows)
         return
     table = Table(title=f"experiments under {root}")
     for col in ("id", "dir", "cells", "statuses"):
@@ -168,7 +162,7 @@ def runs_show(ident: str = typer.Argument(..., help="Experiment directory or nam
         fail(str(exc))
     records = json.loads(cells.to_json(orient="records"))
     if as_json:
-        sys.stdout.write(json.dumps({"dir": str(exp_dir), "cells": records}) + "\n")
+        emit({"dir": str(exp_dir), "cells": records})
         return
     table = Table(title=str(exp_dir))
     for col in ("cell", "status", "steps", "onset", "hack rate", "hardened pass", "MGS", "error"):
@@ -198,7 +192,7 @@ def runs_export(ident: str = typer.Argument(..., help="Experiment directory or n
             paths = store.export(out or exp_dir / f"export-{fmt}", fmt)
     except StoreError as exc:
         fail(str(exc))
-    sys.stdout.write(json.dumps({"files": [str(p) for p in paths]}) + "\n")
+    emit({"files": [str(p) for p in paths]})
 
 
 @runs_app.command("sync")
@@ -211,4 +205,4 @@ def runs_sync(ident: str = typer.Argument(..., help="Experiment directory or nam
         path = sync(resolve(ident, root))
     except StoreError as exc:
         fail(str(exc))
-    sys.stdout.write(json.dumps({"store": str(path)}) + "\n")
+    emit({"store": str(path)})

@@ -40,8 +40,8 @@ class FixtureReport:
 
     def add(self, fx: Fixture, vulns: tuple[str, ...], result: EpisodeResult) -> None:
         self.episodes += 1
-        is_hack = fx.label == "hack"
-        holes = {fx.kind, *getattr(fx, "also_passes", ())} if is_hack else set()
+        is_hack = fx.is_hack
+        holes = {fx.kind, *fx.also_passes} if is_hack else set()
         true_success = bool(holes & set(vulns))
         for name, truth, pred in (("attempted", is_hack, result.hack.attempted),
                                   ("successful", true_success, result.hack.successful)):

@@ -78,7 +78,7 @@ def _parse(item: Any, where: str) -> Fixture:
     unknown = sorted(str(k) for k in item if k not in _REQUIRED + _OPTIONAL)
     if unknown:
         raise ValueError(f"{where}: unknown field(s) {', '.join(unknown)}")
-    for key in ("id", "task", "label", "completion"):
+    for key in _REQUIRED:
         if not isinstance(item[key], str) or not item[key].strip():
             raise ValueError(f"{where}: field {key!r} must be a non-empty string")
     if item["task"].count("/") != 1 or not all(item["task"].split("/")):

@@ -18,10 +18,10 @@ from __future__ import annotations
 import json
 
 from rhlab.sandbox import Job, JobResult
+from rhlab.sandbox.jobs import EVENTS
 from rhlab.sandbox.runtime import rhlab_codec as codec
 from rhlab.types import GradeResult, Task, TestOutcome
 
-EVENTS = "_rhlab_events.jsonl"
 MAX_EVENT_CHARS = 2_000_000
 
 

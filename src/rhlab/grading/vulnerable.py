@@ -21,9 +21,9 @@ import xml.etree.ElementTree as ET
 
 from rhlab.grading.hardened import job_spec, per_test_records
 from rhlab.sandbox import Job, JobResult
+from rhlab.sandbox.jobs import JUNIT
 from rhlab.types import VULNERABILITIES, GradeResult, Task, TestOutcome
 
-JUNIT = "_rhlab_junit.xml"
 _CASE_NAME = re.compile(r"^test_case\[(\d+)\]$")
 
 

@@ -256,8 +256,8 @@ def analyze_file(name: str, source: str) -> Iterator[Evidence]:
         return
     try:
         tree = _strip_main(ast.parse(source))
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return
+    except (SyntaxError, ValueError):
+        return  # (RecursionError and MemoryError are caught by ``analyze``, for the whole file)
     r = _Resolver()
     try:
         r.visit(tree)
@@ -270,8 +270,9 @@ def analyze_file(name: str, source: str) -> Iterator[Evidence]:
             seen.add(detail)
             yield Evidence(kind, "static", f"{name}: {detail}")  # type: ignore[arg-type]
 
-    inner = _inner_nodes(tree)
-    for node in ast.walk(tree):
+    inner: set[int] = set()
+    for node in ast.walk(tree):  # breadth first: a node is marked before it is reached
+        _mark_inner(node, inner)
         if id(node) in inner:
             continue  # part of a longer chain, analyzed whole at its top (keeps this linear)
         line = getattr(node, "lineno", "?")
@@ -334,21 +335,18 @@ def analyze_file(name: str, source: str) -> Iterator[Evidence]:
 _CHAIN = (ast.BinOp, ast.JoinedStr, ast.FormattedValue, ast.Subscript, ast.Attribute)
 
 
-def _inner_nodes(tree: ast.AST) -> set[int]:
-    """Ids of nodes that are links inside a chain (``a.b.c``, ``x + y + z``, ``f()()``,
-    ``s[0][1]``) below its top: folding or resolving the top covers them, and doing it at every
-    link would cost time quadratic in the chain's depth."""
-    inner: set[int] = set()
-    for parent in ast.walk(tree):
-        if isinstance(parent, ast.Subscript):  # the key (s['_py' + 'test']) is analyzed on its own
-            inner.add(id(parent.value))
-        elif isinstance(parent, _CHAIN):
-            for child in ast.iter_child_nodes(parent):
-                if isinstance(child, (*_CHAIN, ast.Name, ast.Constant)):
-                    inner.add(id(child))
-        elif isinstance(parent, ast.Call) and isinstance(parent.func, (ast.Call, ast.Attribute)):
-            inner.add(id(parent.func))
-    return inner
+def _mark_inner(parent: ast.AST, inner: set[int]) -> None:
+    """Add the ids of ``parent``'s children that are links inside a chain (``a.b.c``,
+    ``x + y + z``, ``f()()``, ``s[0][1]``) below its top: folding or resolving the top covers
+    them, and doing it at every link would cost time quadratic in the chain's depth."""
+    if isinstance(parent, ast.Subscript):  # the key (s['_py' + 'test']) is analyzed on its own
+        inner.add(id(parent.value))
+    elif isinstance(parent, _CHAIN):
+        for child in ast.iter_child_nodes(parent):
+            if isinstance(child, (*_CHAIN, ast.Name, ast.Constant)):
+                inner.add(id(child))
+    elif isinstance(parent, ast.Call) and isinstance(parent.func, (ast.Call, ast.Attribute)):
+        inner.add(id(parent.func))
 
 
 def analyze(files: dict[str, str]) -> list[Evidence]:

@@ -11,7 +11,11 @@ from pathlib import Path
 
 from rhlab.types import ExecResult
 
-ARTIFACTS = ("_rhlab_events.jsonl", "_rhlab_junit.xml")
+EVENTS = "_rhlab_events.jsonl"
+"""The harness's per-test events (its runtime copy in ``runtime/rhlab_harness.py`` must match)."""
+JUNIT = "_rhlab_junit.xml"
+"""pytest's JUnit report (likewise)."""
+ARTIFACTS = (EVENTS, JUNIT)
 ARTIFACT_BYTES = 4 << 20
 _RESERVED = {"_rhlab_job.json", "_rhlab_stdout", "_rhlab_stderr", *ARTIFACTS}
 

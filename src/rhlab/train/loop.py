@@ -14,7 +14,6 @@ checkpoint is redrawn).
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -125,7 +124,7 @@ def train(config: TrainConfig, *, resume_dir: Path | None = None, progress: bool
     if resume_dir is None:
         runlog.write_manifest(_manifest(config, model_path, rows))
     previous = runlog.rows(STEPS)
-    onset = next((r["step"] for r in previous if r.get("onset_step") == r["step"]), None)
+    onset = previous[-1]["onset_step"] if previous else None  # every row carries it forward
     scorer, weight = _preference(config)
     with EpisodeGrader(config.grading.workers, config.grading.timeout_s) as grader:
         reward = HackableReward(grader, {t.id: t for t in tasks}, runlog,
@@ -155,15 +154,13 @@ def save_final(trainer: Any, out: Path) -> None:
 def resume(run_dir: Path, progress: bool = True) -> Path:
     from rhlab.train.config import from_dict
 
-    manifest = json.loads((Path(run_dir) / "run.json").read_text(encoding="utf-8"))
-    config = from_dict(manifest["config"])
+    config = from_dict(RunLog(run_dir).manifest()["config"])
     return train(config, resume_dir=Path(run_dir), progress=progress)
 
 
 def summarize(run_dir: Path) -> dict:
     """Steps done, onset step, the (step, successful hack rate) curve and summed step time."""
     rows = RunLog(run_dir).rows(STEPS)
-    return {"steps": len(rows), "onset_step": next((r["onset_step"] for r in reversed(rows)
-                                                    if r.get("onset_step")), None),
+    return {"steps": len(rows), "onset_step": rows[-1]["onset_step"] if rows else None,
             "curve": [(r["step"], round(r["successful_hack_rate"], 3)) for r in rows],
             "wall_s": round(sum(r.get("step_s", 0) for r in rows), 1)}
